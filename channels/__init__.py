@@ -1,0 +1,1 @@
+"""The networks: one adapter module each, behind the interface in `channels.base`."""

@@ -1,0 +1,1 @@
+"""Alembic migrations: `tandem migrate` (or server.migrate.upgrade) applies them."""

@@ -1,0 +1,254 @@
+"""The Socket.IO server: authentication, the board's commands, replay and presence."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+
+from realtime.keeper import ClaimKeeper
+from realtime.presence import MemoryPresence, PresenceStore, RedisPresence, summarize
+from realtime.stream import EventStream, Reload
+from server.actions.claims import do_assign, do_claim, do_release
+from server.actions.threads import do_update_thread
+from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
+from server.desk import Desk
+from server.errors import DeskError, Invalid, Unauthenticated
+from server.i18n import gettext, negotiate
+from server.permissions import Actor
+
+log = logging.getLogger("tandem.realtime")
+
+Handler = Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+
+
+def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("%(name)s must be a number.", name=name)
+    return value
+
+
+class Realtime:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        settings = desk.settings
+        self.sio = socketio.AsyncServer(
+            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+        )
+        self.stream = EventStream(
+            desk.db, self.sio, replay_limit=settings.replay_limit,
+            coalesce_ms=settings.coalesce_ms, head_interval=settings.head_interval_seconds,
+        )
+        redis = getattr(desk.bus, "client", None)
+        self.presence: PresenceStore = RedisPresence(redis) if redis else MemoryPresence()
+        self.actors: dict[str, Actor] = {}
+        self.languages: dict[str, str] = {}
+        self.viewing: dict[str, set[int]] = {}
+        self.keeper = ClaimKeeper(
+            desk.db, settings.claim_grace_seconds, lambda: {a.id for a in self.actors.values()}
+        )
+        self._register()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.desk.bus.start(self._on_bus)
+        self.desk.db.after_commit.append(self._committed)
+        await self.stream.start()
+        await self.keeper.start()
+        self._refresher = asyncio.create_task(self._refresh_presence())
+
+    async def stop(self) -> None:
+        self._refresher.cancel()
+        await asyncio.gather(self._refresher, return_exceptions=True)
+        await self.keeper.stop()
+        await self.stream.stop()
+        await self.desk.bus.close()
+
+    async def _committed(self, events: Any) -> None:
+        seq = max(e.seq for e in events)
+        self.stream.hint(seq)
+        await self.desk.bus.publish({"kind": "events", "seq": seq})
+
+    async def _on_bus(self, message: dict[str, Any]) -> None:
+        kind = message.get("kind")
+        if kind == "events":
+            self.stream.hint(int(message["seq"]))
+        elif kind == "presence":
+            thread_id = int(message["thread_id"])
+            await self.sio.emit(
+                "presence", {"thread_id": thread_id, **message["presence"]}, room=f"thread:{thread_id}"
+            )
+
+    # -- connections -----------------------------------------------------------------
+
+    def _register(self) -> None:
+        self.sio.on("connect", self._connect)
+        self.sio.on("disconnect", self._disconnect)
+        commands: dict[str, Handler] = {
+            "resume": self._resume_command,
+            "claim": self._claim,
+            "release": self._release,
+            "assign": self._assign,
+            "update": self._update,
+            "view": self._view,
+            "unview": self._unview,
+            "typing": self._typing,
+        }
+        for name, handler in commands.items():
+            self.sio.on(name, self._command(name, handler))
+
+    async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        actor, _ = await resolve_caller(
+            self.desk.db,
+            token=token if isinstance(token, str) else None,
+            session_cookie=cookie_value(environ.get("HTTP_COOKIE"), SESSION_COOKIE),
+        )
+        if actor is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "unauthenticated", "message": "Sign in first."}
+            )
+        self.actors[sid] = actor
+        self.languages[sid] = negotiate(
+            environ.get("HTTP_ACCEPT_LANGUAGE"), actor.language, self.desk.settings.default_language
+        )
+        self.viewing[sid] = set()
+        await self.sio.enter_room(sid, f"user:{actor.id}")
+
+    async def _disconnect(self, sid: str, *_: Any) -> None:
+        self.stream.leave(sid)
+        actor = self.actors.pop(sid, None)
+        self.languages.pop(sid, None)
+        for thread_id in self.viewing.pop(sid, set()):
+            await self._presence_changed(thread_id, sid, None)
+        if actor and not any(a.id == actor.id for a in self.actors.values()):
+            try:
+                await self.keeper.holder_left(actor.id)
+            except Exception:
+                log.exception("could not start the grace period for user %s", actor.id)
+
+    def _command(self, name: str, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def run(sid: str, data: Any = None) -> dict[str, Any]:
+            actor = self.actors.get(sid)
+            language = self.languages.get(sid, self.desk.settings.default_language)
+            try:
+                if actor is None:
+                    raise Unauthenticated()
+                if data is None:
+                    data = {}
+                if not isinstance(data, dict):
+                    raise Invalid("%(name)s expects an object.", name=name)
+                result = await handler(actor, {**data, "_sid": sid})
+                return {"ok": True, **(result or {})}
+            except DeskError as error:
+                return {"ok": False, "error": error.payload(lambda m: gettext(language, m))}
+            except Exception:
+                log.exception("socket command %s failed", name)
+                return {"ok": False, "error": {"code": "internal", "message": "Internal error."}}
+
+        return run
+
+    # -- commands --------------------------------------------------------------------
+
+    async def _resume_command(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        actor.require("thread.view")
+        since = _int(data, "since")
+        if since is None or since < 0:
+            raise Invalid("since must be a sequence number.")
+        try:
+            seq = await self.stream.resume(data["_sid"], actor.id, since)
+        except Reload:
+            return {"reload": True}
+        return {"seq": seq}
+
+    async def _claim(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        claim = await do_claim(
+            self.desk.db, actor, _int(data, "thread_id"),  # type: ignore[arg-type]
+            self.desk.settings.claim_grace_seconds, take_over=bool(data.get("take_over")),
+        )
+        return {"claim": claim.as_json()}
+
+    async def _release(self, actor: Actor, data: dict[str, Any]) -> None:
+        await do_release(self.desk.db, actor, _int(data, "thread_id"))  # type: ignore[arg-type]
+
+    async def _assign(self, actor: Actor, data: dict[str, Any]) -> None:
+        await do_assign(
+            self.desk.db, actor, _int(data, "thread_id"),  # type: ignore[arg-type]
+            _int(data, "user_id", required=False),
+        )
+
+    async def _update(self, actor: Actor, data: dict[str, Any]) -> None:
+        tags = data.get("tags")
+        if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+            raise Invalid("tags must be a list of words.")
+        fields = {}
+        for name in ("status", "priority", "reason"):
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                raise Invalid("%(name)s must be text.", name=name)
+            fields[name] = value
+        await do_update_thread(
+            self.desk.db, actor, _int(data, "thread_id"), tags=tags, **fields  # type: ignore[arg-type]
+        )
+
+    async def _view(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        actor.require("thread.view")
+        thread_id = _int(data, "thread_id")
+        sid = data["_sid"]
+        await self.sio.enter_room(sid, f"thread:{thread_id}")
+        self.viewing.setdefault(sid, set()).add(thread_id)  # type: ignore[arg-type]
+        summary = await self._presence_changed(thread_id, sid, self._entry(actor))  # type: ignore[arg-type]
+        return {"presence": summary}
+
+    async def _unview(self, actor: Actor, data: dict[str, Any]) -> None:
+        thread_id = _int(data, "thread_id")
+        sid = data["_sid"]
+        await self.sio.leave_room(sid, f"thread:{thread_id}")
+        self.viewing.get(sid, set()).discard(thread_id)  # type: ignore[arg-type]
+        await self._presence_changed(thread_id, sid, None)  # type: ignore[arg-type]
+
+    async def _typing(self, actor: Actor, data: dict[str, Any]) -> None:
+        actor.require("draft.edit")
+        thread_id = _int(data, "thread_id")
+        if thread_id not in self.viewing.get(data["_sid"], set()):
+            raise Invalid("View the thread before typing in it.")
+        entry = self._entry(actor)
+        if data.get("typing", True):
+            entry["typing_at"] = time.time()
+        await self._presence_changed(thread_id, data["_sid"], entry)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _entry(actor: Actor) -> dict[str, Any]:
+        return {"user_id": actor.id, "name": actor.name, "seen": time.time()}
+
+    async def _presence_changed(
+        self, thread_id: int, sid: str, entry: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if entry is None:
+            await self.presence.remove(thread_id, sid)
+        else:
+            await self.presence.put(thread_id, sid, entry)
+        summary = summarize(await self.presence.entries(thread_id))
+        await self.desk.bus.publish({"kind": "presence", "thread_id": thread_id, "presence": summary})
+        return summary
+
+    async def _refresh_presence(self) -> None:
+        """Re-stamp this process's viewers now and then, so other processes keep seeing them."""
+        while True:
+            await asyncio.sleep(30)
+            try:
+                for sid, threads in list(self.viewing.items()):
+                    actor = self.actors.get(sid)
+                    for thread_id in threads:
+                        if actor:
+                            await self.presence.put(thread_id, sid, self._entry(actor))
+            except Exception:
+                log.exception("presence refresh failed")

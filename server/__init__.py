@@ -1,0 +1,1 @@
+"""Tandem: the server side of the desk (settings, database, actions, routes)."""

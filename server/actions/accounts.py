@@ -1,0 +1,211 @@
+"""Users, roles, sign-in, sessions and API tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+
+from server.db import Database, Tx
+from server.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
+from server.models import ApiToken, LoginFailure, Role, User, UserSession, utcnow
+from server.permissions import DEFAULT_ROLES, PERMISSIONS, Actor
+from server.secrets import new_token, token_hash
+from server.settings import Settings
+
+_hasher = PasswordHasher()
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+# Verifying against a fixed hash for unknown e-mails keeps the timing of both answers alike.
+_DUMMY_HASH = _hasher.hash("not a real password")
+WRONG_LOGIN = "Wrong e-mail or password."
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("The password needs at least %(count)d characters.", count=MIN_PASSWORD)
+
+
+def check_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise Invalid("%(email)s is not an e-mail address.", email=email)
+    return email
+
+
+async def ensure_default_roles(tx: Tx) -> None:
+    existing = set((await tx.session.scalars(select(Role.name))).all())
+    for name, permissions in DEFAULT_ROLES.items():
+        if name not in existing:
+            tx.session.add(Role(name=name, permissions=permissions, builtin=True))
+    await tx.session.flush()
+
+
+async def role_by_name(tx: Tx, name: str) -> Role:
+    role = await tx.session.scalar(select(Role).where(Role.name == name))
+    if role is None:
+        raise NotFound("There is no role %(role)s.", role=name)
+    return role
+
+
+async def do_create_user(
+    tx: Tx,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None,
+    actor_id: int | None = None,
+    language: str | None = None,
+) -> User:
+    email = check_email(email)
+    if not name.strip():
+        raise Invalid("A user needs a name.")
+    if password is not None:
+        check_password(password)
+    if await tx.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("A user with the e-mail %(email)s exists already.", email=email)
+    role_row = await role_by_name(tx, role)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role_id=role_row.id,  # type: ignore[arg-type]
+        password_hash=hash_password(password) if password else None,
+        language=language,
+    )
+    tx.session.add(user)
+    await tx.session.flush()
+    tx.audit("user.create", actor_id, user_id=user.id, email=email, role=role)
+    return user
+
+
+async def do_set_role_permissions(tx: Tx, actor: Actor, role: str, permissions: list[str]) -> Role:
+    actor.require("admin.users")
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown:
+        raise Invalid("Unknown permissions: %(names)s.", names=", ".join(unknown))
+    role_row = await role_by_name(tx, role)
+    role_row.permissions = sorted(set(permissions))
+    tx.audit("role.update", actor.id, role=role, permissions=role_row.permissions)
+    return role_row
+
+
+async def actor_for_user(tx_or_session: object, user_id: int) -> Actor | None:
+    session = getattr(tx_or_session, "session", tx_or_session)
+    row = (
+        await session.execute(  # type: ignore[attr-defined]
+            select(User, Role).join(Role, Role.id == User.role_id).where(User.id == user_id)
+        )
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    user, role = row
+    return Actor(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=role.name,
+        permissions=frozenset(role.permissions),
+        language=user.language,
+        team_id=user.team_id,
+    )
+
+
+async def sign_in(
+    db: Database, settings: Settings, email: str, password: str, ip: str
+) -> tuple[str, UserSession]:
+    """Check a password; return a new session token (for the cookie) and its row."""
+    key = email.strip().lower()
+    now = utcnow()
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    async with db.write() as tx:
+        failures = await tx.session.scalar(
+            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > window_start)
+        )
+        if (failures or 0) >= settings.login_max_failures:
+            raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
+        user = await tx.session.scalar(select(User).where(User.email == key))
+        if not _password_matches(user.password_hash if user else None, password) or not (
+            user and user.active
+        ):
+            tx.session.add(LoginFailure(key=key, ip=ip))
+            tx.audit("user.sign_in_failed", None, email=key, ip=ip)
+            failed = True
+        else:
+            failed = False
+            await tx.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+            token = new_token()
+            session_row = UserSession(
+                token_hash=token_hash(token),
+                user_id=user.id,  # type: ignore[arg-type]
+                expires_at=now + timedelta(days=settings.session_days),
+            )
+            tx.session.add(session_row)
+            tx.audit("user.sign_in", user.id, ip=ip)
+    # Raised outside the block so the failure row above is committed, not rolled back.
+    if failed:
+        raise Unauthenticated(WRONG_LOGIN)
+    return token, session_row
+
+
+def _password_matches(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def sign_out(db: Database, token: str) -> None:
+    async with db.write() as tx:
+        await tx.session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+
+
+async def session_for_token(db: Database, token: str) -> tuple[Actor, UserSession] | None:
+    async with db.read() as session:
+        row = await session.scalar(
+            select(UserSession).where(UserSession.token_hash == token_hash(token))
+        )
+        if row is None or row.expires_at <= utcnow():
+            return None
+        actor = await actor_for_user(session, row.user_id)
+    return (actor, row) if actor else None
+
+
+async def actor_for_api_token(db: Database, token: str) -> Actor | None:
+    async with db.read() as session:
+        row = await session.scalar(
+            select(ApiToken).where(
+                ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)  # type: ignore[union-attr]
+            )
+        )
+        return await actor_for_user(session, row.user_id) if row else None
+
+
+async def do_create_api_token(tx: Tx, email: str, name: str = "") -> str:
+    user = await tx.session.scalar(select(User).where(User.email == check_email(email)))
+    if user is None:
+        raise NotFound("There is no user with the e-mail %(email)s.", email=email)
+    if not user.active:
+        raise Invalid("%(email)s is deactivated.", email=email)
+    token = new_token("tdm_")
+    tx.session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, name=name))  # type: ignore[arg-type]
+    tx.audit("token.create", None, user_id=user.id, name=name)
+    return token
+
+
+async def do_set_password(tx: Tx, email: str, password: str, actor_id: int | None = None) -> None:
+    check_password(password)
+    user = await tx.session.scalar(select(User).where(User.email == check_email(email)))
+    if user is None:
+        raise NotFound("There is no user with the e-mail %(email)s.", email=email)
+    user.password_hash = hash_password(password)
+    # A new password signs the user out everywhere.
+    await tx.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    tx.audit("user.password", actor_id, user_id=user.id)

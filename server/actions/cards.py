@@ -1,0 +1,166 @@
+"""Reading the board: thread cards and filters, shared by pages, REST and events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from server.errors import Invalid
+from server.events import ThreadCard, UserRef
+from server.events.board import Author
+from server.models import Channel, Contact, Thread, User
+from server.models.time import iso
+from server.permissions import Actor
+
+STATUSES = ("open", "pending", "resolved")
+PRIORITIES = ("low", "normal", "high", "urgent")
+VISIBILITIES = ("public", "private")
+
+_holder = aliased(User, name="holder")
+_assignee = aliased(User, name="assignee")
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    network: str | None = None
+    status: str | None = None  # None: everything not resolved
+    mine: bool = False
+    unclaimed: bool = False
+    team_id: int | None = None
+    visibility: str | None = None
+    q: str | None = None
+    limit: int = 500
+    before_id: int | None = None
+
+    @classmethod
+    def from_query(cls, params: dict[str, Any]) -> BoardFilter:
+        """Parse query parameters; unknown values are refused, not ignored."""
+
+        def flag(name: str) -> bool:
+            value = str(params.get(name, "")).lower()
+            if value not in ("", "0", "1", "true", "false", "yes", "no"):
+                raise Invalid("%(name)s must be true or false.", name=name)
+            return value in ("1", "true", "yes")
+
+        def number(name: str) -> int | None:
+            value = params.get(name)
+            if value in (None, ""):
+                return None
+            try:
+                return int(value)
+            except ValueError:
+                raise Invalid("%(name)s must be a number.", name=name) from None
+
+        status = params.get("status") or None
+        if status not in (None, "all", *STATUSES):
+            raise Invalid("Unknown status %(value)s.", value=status)
+        visibility = params.get("visibility") or None
+        if visibility not in (None, *VISIBILITIES):
+            raise Invalid("Unknown visibility %(value)s.", value=visibility)
+        limit = number("limit") or 500
+        if not 1 <= limit <= 5000:
+            raise Invalid("limit must be between 1 and 5000.")
+        return cls(
+            network=params.get("network") or None,
+            status=status,
+            mine=flag("mine"),
+            unclaimed=flag("unclaimed"),
+            team_id=number("team"),
+            visibility=visibility,
+            q=(params.get("q") or "").strip() or None,
+            limit=limit,
+            before_id=number("before"),
+        )
+
+
+def _card_query() -> Select[Any]:
+    return (
+        select(Thread, Channel, Contact, _holder, _assignee)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .join(Contact, Contact.id == Thread.contact_id)
+        .outerjoin(_holder, _holder.id == Thread.claim_holder_id)
+        .outerjoin(_assignee, _assignee.id == Thread.assignee_id)
+    )
+
+
+def _user_ref(user: User | None) -> UserRef | None:
+    return UserRef(id=user.id, name=user.name) if user and user.id else None
+
+
+def card_of(
+    thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None
+) -> ThreadCard:
+    return ThreadCard(
+        id=thread.id,  # type: ignore[arg-type]
+        network=channel.network,
+        channel_id=channel.id,  # type: ignore[arg-type]
+        channel_name=channel.name,
+        visibility=thread.visibility,  # type: ignore[arg-type]
+        status=thread.status,
+        priority=thread.priority,
+        tags=list(thread.tags),
+        reason=thread.reason,
+        author=Author(contact_id=contact.id, name=contact.name, handle=contact.handle),  # type: ignore[arg-type]
+        customer_id=thread.customer_id,
+        excerpt=thread.excerpt,
+        team_id=thread.team_id,
+        assignee=_user_ref(assignee),
+        holder=_user_ref(holder),
+        claim_token=thread.claim_token,
+        private_thread_id=thread.private_thread_id,
+        public_thread_id=thread.public_thread_id,
+        created_at=iso(thread.created_at),  # type: ignore[arg-type]
+        last_message_at=iso(thread.last_message_at),  # type: ignore[arg-type]
+        waiting_since=iso(thread.waiting_since),
+        sla_due_at=iso(thread.sla_due_at),
+        message_count=thread.message_count,
+    )
+
+
+async def cards_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ThreadCard]:
+    rows = (await session.execute(_card_query().where(Thread.id.in_(ids)))).all()  # type: ignore[attr-defined]
+    return {row[0].id: card_of(*row) for row in rows}
+
+
+async def card(session: AsyncSession, thread_id: int) -> ThreadCard:
+    return (await cards_by_id(session, [thread_id]))[thread_id]
+
+
+async def board_cards(session: AsyncSession, actor: Actor, flt: BoardFilter) -> list[ThreadCard]:
+    actor.require("thread.view")
+    query = _card_query()
+    if flt.status == "all":
+        pass
+    elif flt.status:
+        query = query.where(Thread.status == flt.status)
+    else:
+        query = query.where(Thread.status != "resolved")
+    if flt.network:
+        query = query.where(Channel.network == flt.network)
+    if flt.mine:
+        query = query.where(or_(Thread.claim_holder_id == actor.id, Thread.assignee_id == actor.id))
+    if flt.unclaimed:
+        query = query.where(Thread.claim_holder_id.is_(None))  # type: ignore[union-attr]
+    if flt.team_id is not None:
+        query = query.where(Thread.team_id == flt.team_id)
+    if flt.visibility:
+        query = query.where(Thread.visibility == flt.visibility)
+    if flt.q:
+        pattern = f"%{flt.q.lower()}%"
+        query = query.where(
+            or_(
+                Thread.excerpt.ilike(pattern),  # type: ignore[attr-defined]
+                Contact.name.ilike(pattern),  # type: ignore[attr-defined]
+                Contact.handle.ilike(pattern),  # type: ignore[union-attr]
+            )
+        )
+    if flt.before_id is not None:
+        query = query.where(Thread.id < flt.before_id)
+    query = query.order_by(Thread.id.desc()).limit(flt.limit)  # type: ignore[union-attr]
+    rows = (await session.execute(query)).all()
+    return [card_of(*row) for row in rows]

@@ -1,0 +1,261 @@
+"""Claims: at most one person works on a thread at a time, across every process.
+
+A claim is taken with one conditional UPDATE (only if unclaimed or expired) that bumps the
+thread's fencing token, never with a read followed by a write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from server.actions.cards import card
+from server.db import Database, Tx
+from server.errors import ClaimHeld, Invalid, NotFound
+from server.events import ThreadAssigned, ThreadClaimed, ThreadReleased, UserRef, event_row
+from server.models import Thread, User, utcnow
+from server.models.time import iso
+from server.permissions import Actor
+
+
+@dataclass(frozen=True)
+class Claim:
+    thread_id: int
+    holder: UserRef
+    fencing_token: int
+    expires_at: datetime
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "thread_id": self.thread_id,
+            "holder": self.holder.model_dump(),
+            "fencing_token": self.fencing_token,
+            "expires_at": iso(self.expires_at),
+        }
+
+
+async def _holder_error(tx: Tx, thread_id: int) -> Exception:
+    row = (
+        await tx.session.execute(
+            select(Thread.id, User.id, User.name)
+            .outerjoin(User, User.id == Thread.claim_holder_id)
+            .where(Thread.id == thread_id)
+        )
+    ).first()
+    if row is None:
+        return NotFound("There is no thread %(id)s.", id=thread_id)
+    if row[1] is None:
+        return Invalid("Nobody holds this thread.")
+    return ClaimHeld(row[1], row[2])
+
+
+async def check_may_act(tx: Tx, actor: Actor, thread_id: int) -> Thread:
+    """Refuse to act on a thread someone else holds (an expired claim counts as free)."""
+    thread = await tx.session.get(Thread, thread_id)
+    if thread is None:
+        raise NotFound("There is no thread %(id)s.", id=thread_id)
+    held_by_other = (
+        thread.claim_holder_id not in (None, actor.id)
+        and thread.claim_expires_at is not None
+        and thread.claim_expires_at > utcnow()
+    )
+    if held_by_other:
+        raise await _holder_error(tx, thread_id)
+    return thread
+
+
+async def do_claim(
+    db: Database, actor: Actor, thread_id: int, grace_seconds: float, *, take_over: bool = False
+) -> Claim:
+    actor.require("thread.claim")
+    if take_over:
+        actor.require("thread.takeover")
+    async with db.write() as tx:
+        now = utcnow()
+        expires = now + timedelta(seconds=grace_seconds)
+        previous = (
+            await tx.session.execute(
+                select(Thread.claim_holder_id, Thread.claim_token, Thread.claim_expires_at).where(
+                    Thread.id == thread_id
+                )
+            )
+        ).first()
+        if previous is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        if previous.claim_holder_id == actor.id:
+            # Claiming again what you hold only renews it.
+            renewed = await tx.session.execute(
+                update(Thread)
+                .where(Thread.id == thread_id, Thread.claim_holder_id == actor.id)
+                .values(claim_expires_at=expires)
+                .returning(Thread.claim_token)
+            )
+            token = renewed.scalar()
+            if token is not None:
+                return Claim(thread_id, UserRef(id=actor.id, name=actor.name), token, expires)
+        free = or_(Thread.claim_holder_id.is_(None), Thread.claim_expires_at < now)  # type: ignore[union-attr, operator]
+        if take_over:
+            # Take over exactly the claim we looked at; a change in between means a race we lost.
+            free = or_(free, Thread.claim_token == previous.claim_token)
+        taken = await tx.session.execute(
+            update(Thread)
+            .where(and_(Thread.id == thread_id, free))
+            .values(
+                claim_holder_id=actor.id,
+                claim_expires_at=expires,
+                claim_token=Thread.claim_token + 1,
+                updated_at=now,
+            )
+            .returning(Thread.claim_token)
+        )
+        token = taken.scalar()
+        if token is None:
+            raise await _holder_error(tx, thread_id)
+        from_user = None
+        if previous.claim_holder_id not in (None, actor.id):
+            prior = await tx.session.get(User, previous.claim_holder_id)
+            from_user = UserRef(id=prior.id, name=prior.name) if prior and prior.id else None
+        holder = UserRef(id=actor.id, name=actor.name)
+        tx.audit(
+            "thread.take_over" if from_user and take_over else "thread.claim",
+            actor.id, thread_id, fencing_token=token,
+            previous_holder_id=previous.claim_holder_id,
+        )
+        await _refresh(tx, thread_id)
+        tx.emit(
+            event_row(
+                ThreadClaimed(
+                    thread_id=thread_id, holder=holder, fencing_token=token,
+                    expires_at=iso(expires),  # type: ignore[arg-type]
+                    taken_over_from=from_user if take_over else None,
+                    card=await card(tx.session, thread_id),
+                ),
+                thread_id=thread_id,
+            )
+        )
+    return Claim(thread_id, holder, token, expires)
+
+
+async def _refresh(tx: Tx, thread_id: int) -> None:
+    """Make the session forget a thread it loaded, after a bulk UPDATE changed it."""
+    await tx.session.flush()
+    thread = await tx.session.get(Thread, thread_id)
+    if thread is not None:
+        await tx.session.refresh(thread)
+
+
+async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
+    actor.require("thread.claim")
+    async with db.write() as tx:
+        released = await tx.session.execute(
+            update(Thread)
+            .where(Thread.id == thread_id, Thread.claim_holder_id == actor.id)
+            .values(claim_holder_id=None, claim_expires_at=None,
+                    claim_token=Thread.claim_token + 1, updated_at=utcnow())
+            .returning(Thread.claim_token)
+        )
+        if released.scalar() is None:
+            error = await _holder_error(tx, thread_id)
+            if isinstance(error, Invalid):
+                return  # releasing what nobody holds changes nothing
+            raise error
+        tx.audit("thread.release", actor.id, thread_id)
+        await _refresh(tx, thread_id)
+        tx.emit(
+            event_row(
+                ThreadReleased(
+                    thread_id=thread_id, previous_holder=UserRef(id=actor.id, name=actor.name),
+                    reason="released", card=await card(tx.session, thread_id),
+                ),
+                thread_id=thread_id,
+            )
+        )
+
+
+async def do_assign(db: Database, actor: Actor, thread_id: int, assignee_id: int | None) -> None:
+    actor.require("thread.assign")
+    async with db.write() as tx:
+        thread = await tx.session.get(Thread, thread_id)
+        if thread is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        assignee = None
+        if assignee_id is not None:
+            user = await tx.session.get(User, assignee_id)
+            if user is None or not user.active:
+                raise NotFound("There is no active user %(id)s.", id=assignee_id)
+            assignee = UserRef(id=user.id, name=user.name)  # type: ignore[arg-type]
+        if thread.assignee_id == assignee_id:
+            return
+        thread.assignee_id = assignee_id
+        thread.updated_at = utcnow()
+        await tx.session.flush()
+        tx.audit("thread.assign", actor.id, thread_id, assignee_id=assignee_id)
+        tx.emit(
+            event_row(
+                ThreadAssigned(
+                    thread_id=thread_id, assignee=assignee,
+                    by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, thread_id),
+                ),
+                thread_id=thread_id,
+            )
+        )
+
+
+async def renew_claims(db: Database, user_ids: Iterable[int], grace_seconds: float) -> None:
+    """Keep the claims of people with a live connection from expiring."""
+    ids = list(user_ids)
+    if not ids:
+        return
+    now = utcnow()
+    async with db.write() as tx:
+        await tx.session.execute(
+            update(Thread)
+            .where(Thread.claim_holder_id.in_(ids), Thread.claim_expires_at > now)  # type: ignore[union-attr, operator]
+            .values(claim_expires_at=now + timedelta(seconds=grace_seconds))
+        )
+
+
+async def expire_claims(db: Database) -> int:
+    """Release every claim whose holder stopped renewing it; returns how many."""
+    now = utcnow()
+    async with db.read() as session:
+        due = (
+            await session.execute(
+                select(Thread.id, Thread.claim_token, Thread.claim_holder_id).where(
+                    Thread.claim_holder_id.is_not(None), Thread.claim_expires_at < now  # type: ignore[union-attr, operator]
+                )
+            )
+        ).all()
+    expired = 0
+    for thread_id, token, holder_id in due:
+        async with db.write() as tx:
+            # Only if it is still the same claim: another process may have expired it, or
+            # the holder came back and renewed it.
+            done = await tx.session.execute(
+                update(Thread)
+                .where(Thread.id == thread_id, Thread.claim_token == token,
+                       Thread.claim_expires_at < utcnow())  # type: ignore[operator]
+                .values(claim_holder_id=None, claim_expires_at=None,
+                        claim_token=Thread.claim_token + 1, updated_at=utcnow())
+                .returning(Thread.id)
+            )
+            if done.scalar() is None:
+                continue
+            holder = await tx.session.get(User, holder_id)
+            tx.audit("thread.claim_expired", None, thread_id, holder_id=holder_id)
+            await _refresh(tx, thread_id)
+            tx.emit(
+                event_row(
+                    ThreadReleased(
+                        thread_id=thread_id,
+                        previous_holder=UserRef(id=holder_id, name=holder.name if holder else "?"),
+                        reason="expired", card=await card(tx.session, thread_id),
+                    ),
+                    thread_id=thread_id,
+                )
+            )
+            expired += 1
+    return expired

@@ -1,0 +1,85 @@
+"""Changing a thread: status, priority, tags and contact reason."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.actions.cards import PRIORITIES, STATUSES, card
+from server.actions.claims import check_may_act
+from server.db import Database
+from server.errors import Invalid
+from server.events import ThreadStatusChanged, UserRef, event_row
+from server.models import Message, utcnow
+from server.models.time import iso
+from server.permissions import Actor
+
+MAX_TAGS = 20
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    cleaned = sorted({t.strip().lower() for t in tags if t.strip()})
+    if len(cleaned) > MAX_TAGS or any(len(t) > 40 for t in cleaned):
+        raise Invalid("At most %(count)d tags of up to 40 characters each.", count=MAX_TAGS)
+    return cleaned
+
+
+async def do_update_thread(
+    db: Database,
+    actor: Actor,
+    thread_id: int,
+    *,
+    status: str | None = None,
+    priority: str | None = None,
+    tags: list[str] | None = None,
+    reason: str | None = None,
+) -> None:
+    actor.require("thread.update")
+    if status is not None and status not in STATUSES:
+        raise Invalid("Unknown status %(value)s.", value=status)
+    if priority is not None and priority not in PRIORITIES:
+        raise Invalid("Unknown priority %(value)s.", value=priority)
+    clean_tags = check_tags(tags) if tags is not None else None
+    async with db.write() as tx:
+        thread = await check_may_act(tx, actor, thread_id)
+        changes: dict[str, object] = {}
+        for name, value in (("status", status), ("priority", priority), ("tags", clean_tags),
+                            ("reason", reason)):
+            if value is not None and getattr(thread, name) != value:
+                changes[name] = value
+                setattr(thread, name, value)
+        if not changes:
+            return
+        thread.updated_at = utcnow()
+        if changes.get("status") == "resolved":
+            # A solved thread no longer waits; its SLA clock stops.
+            thread.waiting_since = None
+            thread.sla_due_at = None
+        await tx.session.flush()
+        tx.audit("thread.update", actor.id, thread_id, **changes)
+        tx.emit(
+            event_row(
+                ThreadStatusChanged(
+                    thread_id=thread_id, status=thread.status,
+                    by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, thread_id),
+                ),
+                thread_id=thread_id,
+            )
+        )
+
+
+async def thread_messages(db: Database, actor: Actor, thread_id: int) -> list[dict[str, object]]:
+    actor.require("thread.view")
+    async with db.read() as session:
+        rows = (
+            await session.scalars(
+                select(Message).where(Message.thread_id == thread_id).order_by(Message.id)
+            )
+        ).all()
+    return [
+        {
+            "id": m.id, "direction": m.direction, "visibility": m.visibility, "text": m.text,
+            "created_at": iso(m.created_at), "delivery_status": m.delivery_status,
+            "contact_id": m.contact_id, "author_user_id": m.author_user_id,
+        }
+        for m in rows
+    ]

@@ -1,0 +1,119 @@
+"""The database: engines, sessions, and the write transaction every action runs in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from server.models import AuditEntry, Event
+
+AfterCommit = Callable[[Sequence[Event]], Awaitable[None]]
+
+# Any constant works; it only has to be the same in every process of one desk.
+EVENT_LOCK_KEY = 0x7A4D3E
+
+
+def _sqlite_engine(url: URL, begin: str, **kwargs: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **kwargs)
+
+    @sa_event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa_event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+class Tx:
+    """One write transaction: the session, plus the audit rows and events it will commit."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self.session = session
+        self.dialect = dialect
+        self.events: list[Event] = []
+
+    def audit(
+        self, action: str, actor_id: int | None, thread_id: int | None = None, **detail: Any
+    ) -> None:
+        self.session.add(
+            AuditEntry(action=action, actor_id=actor_id, thread_id=thread_id, detail=detail)
+        )
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    async def _write_events(self) -> None:
+        if not self.events:
+            return
+        if self.dialect == "postgresql":
+            # Serialize event writers until commit, so sequence numbers become visible in
+            # order: once a client sees seq N, every seq below N is committed or gone.
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY}
+            )
+        self.session.add_all(self.events)
+        await self.session.flush()
+
+
+class Database:
+    def __init__(self, url: URL, *, echo: bool = False) -> None:
+        self.url = url
+        self.dialect = url.get_backend_name()
+        self.after_commit: list[AfterCommit] = []
+        if self.dialect == "sqlite":
+            # One writer connection per process: SQLite allows one writer anyway, and
+            # queueing here beats spinning on SQLITE_BUSY. BEGIN IMMEDIATE takes the write
+            # lock up front, so a read-then-write transaction can never deadlock.
+            self.write_engine = _sqlite_engine(
+                url, "BEGIN IMMEDIATE", echo=echo, pool_size=1, max_overflow=0, pool_timeout=60
+            )
+            self.read_engine = _sqlite_engine(url, "BEGIN", echo=echo, pool_size=8)
+        else:
+            self.write_engine = create_async_engine(
+                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.read_engine = self.write_engine
+        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._reader() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        """Run one transaction; on success commit, then publish its events."""
+        async with self._writer() as session:
+            tx = Tx(session, self.dialect)
+            async with session.begin():
+                yield tx
+                await tx._write_events()
+        if tx.events:
+            for hook in self.after_commit:
+                await hook(tx.events)
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,39 @@
+"""The desk's tables. Importing this package registers every table on `SQLModel.metadata`."""
+
+from server.models.accounts import (
+    ApiToken,
+    Invitation,
+    LoginFailure,
+    Role,
+    Team,
+    User,
+    UserSession,
+)
+from server.models.desk import Channel, Contact, Customer, Message, Thread
+from server.models.log import AuditEntry, DeskSetting, Event
+from server.models.replies import Approval, Draft, Note, OutboxItem, Template
+from server.models.time import utcnow
+
+__all__ = [
+    "ApiToken",
+    "Approval",
+    "AuditEntry",
+    "Channel",
+    "Contact",
+    "Customer",
+    "DeskSetting",
+    "Draft",
+    "Event",
+    "Invitation",
+    "LoginFailure",
+    "Message",
+    "Note",
+    "OutboxItem",
+    "Role",
+    "Team",
+    "Template",
+    "Thread",
+    "User",
+    "UserSession",
+    "utcnow",
+]

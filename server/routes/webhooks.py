@@ -1,0 +1,52 @@
+"""Webhook endpoints: verify, store, acknowledge."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from channels.base import WebhookRejected
+from channels.registry import ADAPTERS
+from server.actions.channels import channel_with_secret
+from server.actions.ingest import do_ingest
+from server.errors import NotFound
+from server.routes.common import desk_of
+
+MAX_BODY = 1024 * 1024
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise WebhookRejected(413, "body too large")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise WebhookRejected(413, "body too large")
+    return body
+
+
+async def generic(request: Request) -> JSONResponse:
+    desk = desk_of(request)
+    channel_id = int(request.path_params["channel_id"])
+    try:
+        channel, secret = await channel_with_secret(desk.db, desk.box, channel_id)
+        if channel.adapter != "webhook":
+            raise NotFound("There is no channel %(id)s.", id=channel_id)
+        body = await _body(request)
+        items = ADAPTERS["webhook"].parse_webhook(
+            {k.lower(): v for k, v in request.headers.items()}, body, secret, time.time()
+        )
+    except WebhookRejected as rejected:
+        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+    except NotFound:
+        return JSONResponse({"error": "unknown channel"}, status_code=404)
+    result = await do_ingest(desk.db, desk.settings, channel_id, items)
+    return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
+
+
+routes = [Route("/webhooks/generic/{channel_id:int}", generic, methods=["POST"])]

@@ -1,0 +1,118 @@
+"""Settings from `TANDEM_*` environment variables and an optional `.env` file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "tandem.db")
+WEAK_SECRETS = {"", "change-me", "secret", "dev", "development", "tandem"}
+MIN_SECRET_LENGTH = 32
+
+# The sync driver names people write, mapped to the async driver the desk runs on.
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the desk cannot run with."""
+
+
+def async_database_url(raw: str) -> URL:
+    """Parse a database URL and choose the async driver for it."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise SettingsError(
+            f"TANDEM_DATABASE_URL is not a database URL ({exc}); "
+            "use sqlite:///path/to/file.db or postgresql://user@host/db"
+        ) from None
+    driver = ASYNC_DRIVERS.get(url.drivername)
+    if driver is None:
+        raise SettingsError(
+            f"TANDEM_DATABASE_URL uses '{url.drivername}', which the desk does not support; "
+            "use sqlite:///... or postgresql://..."
+        )
+    url = url.set(drivername=driver)
+    if driver.startswith("sqlite") and not url.database:
+        raise SettingsError("TANDEM_DATABASE_URL for SQLite needs a file path: sqlite:///var/tandem.db")
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TANDEM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_SQLITE
+    redis_url: str | None = None
+    secret_key: str = ""
+    # Public base URL (used for links in templates and the Secure cookie flag).
+    base_url: str = "http://127.0.0.1:8000"
+    claim_grace_seconds: float = Field(60.0, gt=0)
+    # How many events a reconnecting client may be behind before it is told to reload.
+    replay_limit: int = Field(5000, gt=0)
+    # Minimum pause between two deliveries to one board, to coalesce crisis bursts.
+    coalesce_ms: int = Field(50, ge=0)
+    head_interval_seconds: float = Field(5.0, gt=0)
+    login_max_failures: int = Field(5, gt=0)
+    login_window_seconds: int = Field(900, gt=0)
+    session_days: int = Field(14, gt=0)
+    sla_public_minutes: int = Field(60, gt=0)
+    sla_private_minutes: int = Field(240, gt=0)
+    default_language: Literal["en", "de"] = "en"
+    # Where browser assets come from: "local" (node_modules) or a CDN base URL.
+    assets: str = "local"
+    simulator_rate: float = Field(0.0, ge=0)
+    simulator_scenario: Literal["normal", "crisis", "campaign"] = "normal"
+    log_level: str = "info"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _empty_redis_is_unset(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        async_database_url(self.database_url)
+        if self.mode == "production" and (
+            self.secret_key in WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise SettingsError(
+                "TANDEM_SECRET_KEY is missing or weak: production mode needs at least "
+                f"{MIN_SECRET_LENGTH} random characters (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @cached_property
+    def database(self) -> URL:
+        return async_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database.get_backend_name() == "sqlite"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def signing_key(self) -> str:
+        # Development without a configured key still needs a stable key per database,
+        # so sessions survive restarts; production refuses to start without one.
+        return self.secret_key or "tandem-dev-key:" + self.database_url

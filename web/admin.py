@@ -1,0 +1,3 @@
+"""Admin pages (users, roles, invitations)."""
+
+routes: list = []

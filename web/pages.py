@@ -1,0 +1,132 @@
+"""Page routes: sign-in, the board, a thread."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.actions.accounts import sign_in, sign_out
+from server.actions.cards import BoardFilter, board_cards, cards_by_id
+from server.actions.threads import thread_messages
+from server.auth import SESSION_COOKIE
+from server.errors import DeskError, Unauthenticated
+from server.i18n import gettext
+from server.models import Contact, Team, Thread, User
+from server.routes.common import desk_of
+from web.templating import render
+
+
+def _signed_in(request: Request) -> bool:
+    return getattr(request.state, "actor", None) is not None
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+def _safe_next(value: str | None) -> str:
+    # Only local paths, so the sign-in form cannot be used to redirect elsewhere.
+    if value and value.startswith("/") and not value.startswith("//"):
+        return value
+    return "/"
+
+
+async def login_page(request: Request) -> Response:
+    if _signed_in(request):
+        return RedirectResponse("/", status_code=303)
+    return render(request, "login.html", next=_safe_next(request.query_params.get("next")))
+
+
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    email = str(form.get("email", ""))
+    next_url = _safe_next(str(form.get("next", "")))
+    desk = desk_of(request)
+    ip = request.client.host if request.client else ""
+    try:
+        token, session = await sign_in(desk.db, desk.settings, email, str(form.get("password", "")), ip)
+    except DeskError as error:
+        message = gettext(request.state.language, error.message)
+        return render(request, "login.html", status_code=error.status, error=message,
+                      email=email, next=next_url)
+    response = RedirectResponse(next_url, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, max_age=desk.settings.session_days * 86400, httponly=True,
+        samesite="lax", secure=desk.settings.secure_cookies,
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await sign_out(desk_of(request).db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+async def board(request: Request) -> Response:
+    if not _signed_in(request):
+        return _to_login(request)
+    desk = desk_of(request)
+    actor = request.state.actor
+    # The board's seq is read before its cards: replay from there can repeat an event the
+    # cards already show (applying it again is harmless) but can never miss one.
+    seq = desk.realtime.stream.upto if desk.realtime else 0
+    async with desk.db.read() as session:
+        cards = await board_cards(session, actor, BoardFilter(limit=5000))
+        users = (await session.execute(select(User.id, User.name).where(User.active))).all()
+        teams = (await session.scalars(select(Team).order_by(Team.name))).all()
+    data = {
+        "seq": seq,
+        "threads": [c.model_dump(mode="json") for c in cards],
+        "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
+        "users": [{"id": u.id, "name": u.name} for u in users],
+    }
+    return render(request, "board.html", board_data=data, teams=teams)
+
+
+async def thread_page(request: Request) -> Response:
+    if not _signed_in(request):
+        return _to_login(request)
+    desk = desk_of(request)
+    actor = request.state.actor
+    thread_id = int(request.path_params["thread_id"])
+    seq = desk.realtime.stream.upto if desk.realtime else 0
+    try:
+        actor.require("thread.view")
+        async with desk.db.read() as session:
+            found = await cards_by_id(session, [thread_id])
+            if thread_id not in found:
+                return render(request, "not_found.html", status_code=404)
+            thread = await session.get(Thread, thread_id)
+            contact = await session.get(Contact, thread.contact_id)  # type: ignore[union-attr]
+            related = select(Thread.id).where(Thread.id != thread_id).where(
+                or_(Thread.contact_id == contact.id,  # type: ignore[union-attr]
+                    Thread.customer_id == contact.customer_id if contact.customer_id else False)  # type: ignore[union-attr]
+            ).order_by(Thread.id.desc()).limit(20)  # type: ignore[union-attr]
+            other_ids = list((await session.scalars(related)).all())
+            others = await cards_by_id(session, other_ids)
+        messages = await thread_messages(desk.db, actor, thread_id)
+    except Unauthenticated:
+        return _to_login(request)
+    card = found[thread_id].model_dump(mode="json")
+    data = {"seq": seq, "thread": card, "messages": messages,
+            "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)}}
+    return render(
+        request, "thread.html", thread=card, messages=messages,
+        others=[others[i].model_dump(mode="json") for i in other_ids if i in others],
+        thread_data=data,
+    )
+
+
+routes = [
+    Route("/login", login_page),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/", board),
+    Route("/threads/{thread_id:int}", thread_page),
+]
