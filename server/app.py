@@ -23,7 +23,7 @@ from server.db import Database
 from server.desk import Desk
 from server.errors import DeskError
 from server.i18n import gettext
-from server.routes import api, health, webhooks
+from server.routes import admin_api, api, health, webhooks
 from server.routes.common import error_response
 from server.settings import Settings
 from web import admin, assets, pages
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         routes=[
             *health.routes,
             *api.routes,
+            *admin_api.routes,
             *webhooks.routes,
             *pages.routes,
             *admin.routes,

@@ -1,0 +1,1 @@
+"""Test support: real servers, real clients, the backends they run on."""

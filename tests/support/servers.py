@@ -1,0 +1,79 @@
+"""A real desk: `tandem serve` in a subprocess on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Short timings so claim expiry and head announcements are quick to observe.
+TEST_SETTINGS = {
+    "TANDEM_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "TANDEM_CLAIM_GRACE_SECONDS": "2",
+    "TANDEM_HEAD_INTERVAL_SECONDS": "1",
+    "TANDEM_LOGIN_MAX_FAILURES": "5",
+    "TANDEM_LOG_LEVEL": "warning",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tandem(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
+    """Run the real CLI."""
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], cwd=ROOT, env={**os.environ, **env},
+        capture_output=True, text=True, timeout=120, check=check,
+    )
+
+
+class DeskServer:
+    def __init__(self, env: dict[str, str], log_path: Path, extra: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **TEST_SETTINGS, **env, **(extra or {}),
+                    "TANDEM_BASE_URL": self.url}
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> DeskServer:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve", "--no-migrate",
+                 "--port", str(self.port)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"desk server exited:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"desk server did not start:\n{self.log_path.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
