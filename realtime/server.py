@@ -114,7 +114,7 @@ class Realtime:
         )
         if actor is None:
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "unauthenticated", "message": "Sign in first."}
+                "Sign in first.", {"code": "unauthenticated"}
             )
         self.actors[sid] = actor
         self.languages[sid] = negotiate(

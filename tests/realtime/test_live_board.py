@@ -158,7 +158,7 @@ async def test_a_connection_without_credentials_is_refused(server: DeskServer) -
         try:
             await client.connect(server.url, auth=auth, transports=["websocket"], wait_timeout=5)
         except socketio.exceptions.ConnectionError:
-            assert reasons == [{"code": "unauthenticated", "message": "Sign in first."}]
+            assert reasons == [{"message": "Sign in first.", "data": {"code": "unauthenticated"}}]
         else:
             raise AssertionError("connection without valid credentials was accepted")
         finally:
