@@ -1,0 +1,90 @@
+"""The board is a function of its events: snapshot, act, apply the events, compare.
+
+Every action runs against a real server; the events a board receives are validated against
+their registered types and applied the way the browser applies them (replace the card).
+Together the actions here must exercise every registered event type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.events import EVENT_TYPES, parse_event
+from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
+from tests.support.live import LiveBoard
+from tests.support.servers import DeskServer
+
+Board = dict[int, dict[str, Any]]
+
+
+def snapshot(api: DeskApi, person: Person) -> tuple[int, Board]:
+    data = api.threads(person, status="all", limit=5000)
+    return data["seq"], {card["id"]: card for card in data["threads"]}
+
+
+def apply(board: Board, events: list[dict[str, Any]]) -> Board:
+    after = dict(board)
+    for event in events:
+        card = event["payload"].get("card")
+        if card is not None:
+            after[card["id"]] = card
+    return after
+
+
+async def check_action(
+    server: DeskServer, api: DeskApi, person: Person, act: Callable[[], Awaitable[Any]],
+) -> set[str]:
+    seq, before = snapshot(api, person)
+    board = LiveBoard(server.url, person.token)
+    assert (await board.connect(since=seq))["ok"]
+    await act()
+    # The action's events have arrived once the board has caught up with the server.
+    target = api.threads(person)["seq"]
+    await board.wait_for(lambda b: b.seq >= target, what=f"events up to {target}")
+    await asyncio.sleep(0.2)
+    await board.disconnect()
+    for event in board.events:
+        parse_event(event["type"], event["payload"])  # raises on unknown fields or types
+    _, fresh = snapshot(api, person)
+    assert apply(before, board.events) == fresh
+    return {e["type"] for e in board.events}
+
+
+async def test_every_action_keeps_the_board_true(server: DeskServer, api: DeskApi) -> None:
+    supervisor, agent = api.person("supervisor"), api.person()
+    channel: WebhookChannel = api.webhook_channel()
+    api.ingest(channel, item("baseline thread", thread="conversation-1"))
+    base = api.thread_by_text(supervisor, "baseline thread")
+    seen: set[str] = set()
+
+    async def rest(person: Person, method: str, path: str, **body: Any) -> None:
+        response = api.call(person, method, path, json=body)
+        assert response.status_code == 200, response.text
+
+    async def socket(person: Person, command: str, **data: Any) -> None:
+        board = LiveBoard(server.url, person.token)
+        await board.connect()
+        answer = await board.call(command, data)
+        await board.disconnect()
+        assert answer["ok"], answer
+
+    tid = base["id"]
+    actions: list[tuple[Person, Callable[[], Awaitable[Any]]]] = [
+        (supervisor, lambda: asyncio.to_thread(api.ingest, channel, item("a brand new post"))),
+        (supervisor, lambda: asyncio.to_thread(
+            api.ingest, channel, item("a reply in the thread", thread="conversation-1"))),
+        (supervisor, lambda: rest(agent, "POST", f"/api/threads/{tid}/claim")),
+        (supervisor, lambda: socket(supervisor, "claim", thread_id=tid, take_over=True)),
+        (supervisor, lambda: socket(supervisor, "release", thread_id=tid)),
+        (supervisor, lambda: rest(supervisor, "POST", f"/api/threads/{tid}/assign",
+                                  user_id=agent.id)),
+        (supervisor, lambda: rest(agent, "PATCH", f"/api/threads/{tid}", status="pending",
+                                  tags=["Billing", "outage"], priority="high")),
+        (supervisor, lambda: socket(agent, "update", thread_id=tid, status="resolved")),
+    ]
+    for person, act in actions:
+        seen |= await check_action(server, api, person, act)
+
+    assert seen == set(EVENT_TYPES), f"never exercised: {set(EVENT_TYPES) - seen}"
