@@ -103,7 +103,14 @@ class Realtime:
             "typing": self._typing,
         }
         for name, handler in commands.items():
-            self.sio.on(name, self._command(name, handler))
+            self.add_command(name, handler)
+
+    def add_command(self, name: str, handler: Handler) -> None:
+        """Answer the Socket.IO event `name` with `handler(actor, data)`; errors become acks.
+
+        `data` is the client's object plus `_sid`, the connection it came from.
+        """
+        self.sio.on(name, self._command(name, handler))
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
