@@ -8,6 +8,7 @@ reconnects delays a delivery by one poll interval but loses nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -58,10 +59,12 @@ class RedisBus:
         return self._redis
 
     async def start(self, on_message: Handler) -> None:
-        await self._redis.ping()
+        # A desk whose Redis is down still starts (and says so on /readyz); the listener
+        # keeps trying, and the event stream's poll covers the hints missed meanwhile.
         ready = asyncio.Event()
         self._task = asyncio.create_task(self._listen(on_message, ready))
-        await ready.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), 5)
 
     async def _listen(self, on_message: Handler, ready: asyncio.Event) -> None:
         while True:
