@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SQLITE = "sqlite:///" + str(Path("var") / "tandem.db")
+DEV_KEY_FILE = Path("var") / "secret.key"
 WEAK_SECRETS = {"", "change-me", "secret", "dev", "development", "tandem"}
 MIN_SECRET_LENGTH = 32
 
@@ -111,8 +113,18 @@ class Settings(BaseSettings):
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
 
-    @property
+    @cached_property
     def signing_key(self) -> str:
-        # Development without a configured key still needs a stable key per database,
-        # so sessions survive restarts; production refuses to start without one.
-        return self.secret_key or "tandem-dev-key:" + self.database_url
+        """The key channel secrets are encrypted with.
+
+        Development without TANDEM_SECRET_KEY gets a random key kept in var/secret.key, so
+        encrypted secrets survive restarts; production refuses to start without a key.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = DEV_KEY_FILE
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
