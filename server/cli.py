@@ -104,7 +104,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
             if await tx.session.scalar(select(User.id).where(User.email == DEMO_ADMIN)):
                 return None
             password = secrets.token_urlsafe(12)
-            await do_create_user(tx, email=DEMO_ADMIN, name="Admin", role="admin", password=password)
+            await do_create_user(
+                tx, email=DEMO_ADMIN, name="Admin", role="admin", password=password
+            )
             return password
 
     password = run_db(settings, admin)
@@ -243,9 +245,11 @@ def parser() -> argparse.ArgumentParser:
     token_create.add_argument("--name", default="")
     token_create.set_defaults(func=cmd_token_create)
 
-    channel = sub.add_parser("channel", help="channels").add_subparsers(dest="action", required=True)
-    add = channel.add_parser("add", help="connect a channel").add_subparsers(dest="kind", required=True)
-    webhook = add.add_parser("webhook", help="a generic signed webhook channel")
+    channel = sub.add_parser("channel", help="channels")
+    channel_actions = channel.add_subparsers(dest="action", required=True)
+    add = channel_actions.add_parser("add", help="connect a channel")
+    add_kinds = add.add_subparsers(dest="kind", required=True)
+    webhook = add_kinds.add_parser("webhook", help="a generic signed webhook channel")
     webhook.add_argument("--name", required=True)
     webhook.set_defaults(func=cmd_channel_add)
     return root
@@ -256,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.func(args)
     except (CliError, DeskError) as exc:
-        message = exc.message % exc.params if isinstance(exc, DeskError) and exc.params else str(exc)
+        if isinstance(exc, DeskError):
+            message = exc.message % exc.params if exc.params else exc.message
+        else:
+            message = str(exc)
         print(f"tandem: {message}", file=sys.stderr)
         return 1
     except (SettingsError, ValidationError) as exc:

@@ -18,4 +18,6 @@ class SecretBox:
         try:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
-            raise ValueError("channel secret cannot be decrypted with this TANDEM_SECRET_KEY") from None
+            raise ValueError(
+                "channel secret cannot be decrypted with this TANDEM_SECRET_KEY"
+            ) from None

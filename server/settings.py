@@ -50,7 +50,9 @@ def async_database_url(raw: str) -> URL:
         )
     url = url.set(drivername=driver)
     if driver.startswith("sqlite") and not url.database:
-        raise SettingsError("TANDEM_DATABASE_URL for SQLite needs a file path: sqlite:///var/tandem.db")
+        raise SettingsError(
+            "TANDEM_DATABASE_URL for SQLite needs a file path: sqlite:///var/tandem.db"
+        )
     return url
 
 

@@ -12,8 +12,17 @@ from server.errors import Invalid, NotFound
 from server.models import Channel
 from server.permissions import Actor
 
-NETWORKS = ("facebook", "instagram", "x", "youtube", "whatsapp", "mastodon", "telegram", "email",
-            "webhook")
+NETWORKS = (
+    "facebook",
+    "instagram",
+    "x",
+    "youtube",
+    "whatsapp",
+    "mastodon",
+    "telegram",
+    "email",
+    "webhook",
+)
 
 
 async def do_add_channel(
@@ -37,13 +46,21 @@ async def do_add_channel(
         raise Invalid("A channel needs a name of up to 120 characters.")
     plain = secret or secrets.token_urlsafe(32)
     channel = Channel(
-        network=network, adapter=adapter, name=name, secret_encrypted=box.seal(plain),
+        network=network,
+        adapter=adapter,
+        name=name,
+        secret_encrypted=box.seal(plain),
         config=config or {},
     )
     tx.session.add(channel)
     await tx.session.flush()
-    tx.audit("channel.add", actor.id if actor else None, channel_id=channel.id, network=network,
-             name=name)
+    tx.audit(
+        "channel.add",
+        actor.id if actor else None,
+        channel_id=channel.id,
+        network=network,
+        name=name,
+    )
     return channel, plain
 
 
@@ -57,4 +74,6 @@ async def channel_with_secret(db: Database, box: SecretBox, channel_id: int) -> 
 
 async def channels_by_adapter(db: Database, adapter: str) -> list[Channel]:
     async with db.read() as session:
-        return list((await session.scalars(select(Channel).where(Channel.adapter == adapter))).all())
+        return list(
+            (await session.scalars(select(Channel).where(Channel.adapter == adapter))).all()
+        )

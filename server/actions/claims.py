@@ -121,14 +121,18 @@ async def do_claim(
         holder = UserRef(id=actor.id, name=actor.name)
         tx.audit(
             "thread.take_over" if from_user and take_over else "thread.claim",
-            actor.id, thread_id, fencing_token=token,
+            actor.id,
+            thread_id,
+            fencing_token=token,
             previous_holder_id=previous.claim_holder_id,
         )
         await _refresh(tx, thread_id)
         tx.emit(
             event_row(
                 ThreadClaimed(
-                    thread_id=thread_id, holder=holder, fencing_token=token,
+                    thread_id=thread_id,
+                    holder=holder,
+                    fencing_token=token,
                     expires_at=iso(expires),  # type: ignore[arg-type]
                     taken_over_from=from_user if take_over else None,
                     card=await card(tx.session, thread_id),
@@ -153,8 +157,12 @@ async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
         released = await tx.session.execute(
             update(Thread)
             .where(Thread.id == thread_id, Thread.claim_holder_id == actor.id)
-            .values(claim_holder_id=None, claim_expires_at=None,
-                    claim_token=Thread.claim_token + 1, updated_at=utcnow())
+            .values(
+                claim_holder_id=None,
+                claim_expires_at=None,
+                claim_token=Thread.claim_token + 1,
+                updated_at=utcnow(),
+            )
             .returning(Thread.claim_token)
         )
         if released.scalar() is None:
@@ -167,8 +175,10 @@ async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
         tx.emit(
             event_row(
                 ThreadReleased(
-                    thread_id=thread_id, previous_holder=UserRef(id=actor.id, name=actor.name),
-                    reason="released", card=await card(tx.session, thread_id),
+                    thread_id=thread_id,
+                    previous_holder=UserRef(id=actor.id, name=actor.name),
+                    reason="released",
+                    card=await card(tx.session, thread_id),
                 ),
                 thread_id=thread_id,
             )
@@ -196,8 +206,10 @@ async def do_assign(db: Database, actor: Actor, thread_id: int, assignee_id: int
         tx.emit(
             event_row(
                 ThreadAssigned(
-                    thread_id=thread_id, assignee=assignee,
-                    by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, thread_id),
+                    thread_id=thread_id,
+                    assignee=assignee,
+                    by=UserRef(id=actor.id, name=actor.name),
+                    card=await card(tx.session, thread_id),
                 ),
                 thread_id=thread_id,
             )
@@ -225,7 +237,8 @@ async def expire_claims(db: Database) -> int:
         due = (
             await session.execute(
                 select(Thread.id, Thread.claim_token, Thread.claim_holder_id).where(
-                    Thread.claim_holder_id.is_not(None), Thread.claim_expires_at < now  # type: ignore[union-attr, operator]
+                    Thread.claim_holder_id.is_not(None),
+                    Thread.claim_expires_at < now,  # type: ignore[union-attr, operator]
                 )
             )
         ).all()
@@ -236,10 +249,17 @@ async def expire_claims(db: Database) -> int:
             # the holder came back and renewed it.
             done = await tx.session.execute(
                 update(Thread)
-                .where(Thread.id == thread_id, Thread.claim_token == token,
-                       Thread.claim_expires_at < utcnow())  # type: ignore[operator]
-                .values(claim_holder_id=None, claim_expires_at=None,
-                        claim_token=Thread.claim_token + 1, updated_at=utcnow())
+                .where(
+                    Thread.id == thread_id,
+                    Thread.claim_token == token,
+                    Thread.claim_expires_at < utcnow(),
+                )  # type: ignore[operator]
+                .values(
+                    claim_holder_id=None,
+                    claim_expires_at=None,
+                    claim_token=Thread.claim_token + 1,
+                    updated_at=utcnow(),
+                )
                 .returning(Thread.id)
             )
             if done.scalar() is None:
@@ -252,7 +272,8 @@ async def expire_claims(db: Database) -> int:
                     ThreadReleased(
                         thread_id=thread_id,
                         previous_holder=UserRef(id=holder_id, name=holder.name if holder else "?"),
-                        reason="expired", card=await card(tx.session, thread_id),
+                        reason="expired",
+                        card=await card(tx.session, thread_id),
                     ),
                     thread_id=thread_id,
                 )

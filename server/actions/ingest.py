@@ -65,7 +65,9 @@ async def _ingest(
 
 async def _contact(tx: Tx, channel: Channel, item: InboundItem) -> Contact:
     contact = await tx.session.scalar(
-        select(Contact).where(Contact.channel_id == channel.id, Contact.external_id == item.author_id)
+        select(Contact).where(
+            Contact.channel_id == channel.id, Contact.external_id == item.author_id
+        )
     )
     if contact is None:
         contact = Contact(
@@ -119,7 +121,11 @@ async def _store(tx: Tx, settings: Settings, channel: Channel, item: InboundItem
     thread.excerpt = " ".join(item.text.split())[:EXCERPT]
     thread.updated_at = now
     if thread.waiting_since is None:
-        minutes = settings.sla_public_minutes if thread.visibility == "public" else settings.sla_private_minutes
+        minutes = (
+            settings.sla_public_minutes
+            if thread.visibility == "public"
+            else settings.sla_private_minutes
+        )
         thread.waiting_since = now
         thread.sla_due_at = now + timedelta(minutes=minutes)
     await tx.session.flush()

@@ -42,8 +42,12 @@ async def do_update_thread(
     async with db.write() as tx:
         thread = await check_may_act(tx, actor, thread_id)
         changes: dict[str, object] = {}
-        for name, value in (("status", status), ("priority", priority), ("tags", clean_tags),
-                            ("reason", reason)):
+        for name, value in (
+            ("status", status),
+            ("priority", priority),
+            ("tags", clean_tags),
+            ("reason", reason),
+        ):
             if value is not None and getattr(thread, name) != value:
                 changes[name] = value
                 setattr(thread, name, value)
@@ -59,8 +63,10 @@ async def do_update_thread(
         tx.emit(
             event_row(
                 ThreadStatusChanged(
-                    thread_id=thread_id, status=thread.status,
-                    by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, thread_id),
+                    thread_id=thread_id,
+                    status=thread.status,
+                    by=UserRef(id=actor.id, name=actor.name),
+                    card=await card(tx.session, thread_id),
                 ),
                 thread_id=thread_id,
             )
@@ -77,9 +83,14 @@ async def thread_messages(db: Database, actor: Actor, thread_id: int) -> list[di
         ).all()
     return [
         {
-            "id": m.id, "direction": m.direction, "visibility": m.visibility, "text": m.text,
-            "created_at": iso(m.created_at), "delivery_status": m.delivery_status,
-            "contact_id": m.contact_id, "author_user_id": m.author_user_id,
+            "id": m.id,
+            "direction": m.direction,
+            "visibility": m.visibility,
+            "text": m.text,
+            "created_at": iso(m.created_at),
+            "delivery_status": m.delivery_status,
+            "contact_id": m.contact_id,
+            "author_user_id": m.author_user_id,
         }
         for m in rows
     ]
