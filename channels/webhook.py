@@ -51,7 +51,9 @@ def _item(raw: Any) -> InboundItem:
             raise WebhookRejected(400, "created_at must be an ISO 8601 time") from None
         # A time without an offset is taken as UTC.
         created_at = (
-            created_at.replace(tzinfo=UTC) if created_at.tzinfo is None else created_at.astimezone(UTC)
+            created_at.replace(tzinfo=UTC)
+            if created_at.tzinfo is None
+            else created_at.astimezone(UTC)
         )
     return InboundItem(
         external_id=_text(raw.get("id"), "id"),  # type: ignore[arg-type]

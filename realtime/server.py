@@ -83,9 +83,8 @@ class Realtime:
             self.stream.hint(int(message["seq"]))
         elif kind == "presence":
             thread_id = int(message["thread_id"])
-            await self.sio.emit(
-                "presence", {"thread_id": thread_id, **message["presence"]}, room=f"thread:{thread_id}"
-            )
+            payload = {"thread_id": thread_id, **message["presence"]}
+            await self.sio.emit("presence", payload, room=f"thread:{thread_id}")
 
     # -- connections -----------------------------------------------------------------
 
@@ -194,7 +193,9 @@ class Realtime:
 
     async def _update(self, actor: Actor, data: dict[str, Any]) -> None:
         tags = data.get("tags")
-        if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+        if tags is not None and not (
+            isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+        ):
             raise Invalid("tags must be a list of words.")
         fields = {}
         for name in ("status", "priority", "reason"):
@@ -244,7 +245,9 @@ class Realtime:
         else:
             await self.presence.put(thread_id, sid, entry)
         summary = summarize(await self.presence.entries(thread_id))
-        await self.desk.bus.publish({"kind": "presence", "thread_id": thread_id, "presence": summary})
+        await self.desk.bus.publish(
+            {"kind": "presence", "thread_id": thread_id, "presence": summary}
+        )
         return summary
 
     async def _refresh_presence(self) -> None:

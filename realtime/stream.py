@@ -37,8 +37,12 @@ class StreamEvent:
         return cls(
             seq=row.seq,  # type: ignore[arg-type]
             user_id=row.user_id,
-            data={"seq": row.seq, "type": row.type, "thread_id": row.thread_id,
-                  "payload": row.payload},
+            data={
+                "seq": row.seq,
+                "type": row.type,
+                "thread_id": row.thread_id,
+                "payload": row.payload,
+            },
         )
 
 
@@ -47,8 +51,16 @@ class Reload(Exception):
 
 
 class EventStream:
-    def __init__(self, db: Database, sio: Any, *, replay_limit: int, coalesce_ms: int,
-                 head_interval: float, buffer_size: int = 10000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sio: Any,
+        *,
+        replay_limit: int,
+        coalesce_ms: int,
+        head_interval: float,
+        buffer_size: int = 10000,
+    ) -> None:
         self.db = db
         self.sio = sio
         self.replay_limit = replay_limit
@@ -98,7 +110,9 @@ class EventStream:
             async with self.db.read() as session:
                 rows = (
                     await session.scalars(
-                        select(Event).where(Event.seq > self.upto).order_by(Event.seq)  # type: ignore[arg-type, operator]
+                        select(Event)
+                        .where(Event.seq > self.upto)
+                        .order_by(Event.seq)  # type: ignore[arg-type, operator]
                         .limit(FETCH_LIMIT)
                     )
                 ).all()

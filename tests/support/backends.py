@@ -83,5 +83,7 @@ def make_backend(name: str, folder: Path) -> Backend:
         _unavailable("Redis", exc)
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     backend = Backend("postgres", f"{base}/{database}", redis_url)
-    backend.cleanup.append(lambda: asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')))
+    backend.cleanup.append(
+        lambda: asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    )
     return backend
