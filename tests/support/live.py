@@ -55,7 +55,7 @@ class LiveBoard:
     def of_type(self, event_type: str) -> list[dict[str, Any]]:
         return [e for e in self.events if e["type"] == event_type]
 
-    async def wait_for(  # noqa: ASYNC109 (a polling deadline, not a cancellation scope)
+    async def wait_for(
         self, check: Callable[[LiveBoard], Any], timeout: float = 5.0, what: str = "event"
     ) -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
