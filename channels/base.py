@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -32,6 +33,14 @@ class InboundItem:
         return f"dm:{self.author_id}" if self.visibility == "private" else self.external_id
 
 
+@dataclass(frozen=True)
+class Handshake:
+    """The answer to a network's webhook subscription check (Meta's challenge, X's CRC)."""
+
+    body: str
+    media_type: str = "text/plain"
+
+
 class WebhookRejected(Exception):
     """A webhook request that must not be stored; `status` is the HTTP answer."""
 
@@ -52,7 +61,66 @@ class Capabilities:
     private_reply_window_days: int | None = None
 
 
-class ChannelAdapter(Protocol):
+@dataclass(frozen=True)
+class ChannelAccount:
+    """What an adapter needs to speak as one connected account: no database, no desk."""
+
+    channel_id: int
+    network: str
+    name: str
+    external_account_id: str | None
+    config: dict[str, Any]
+    secret: str  # decrypted; never logged
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """Where an outgoing message goes, in the network's own ids."""
+
+    thread_key: str  # the desk's external key of the thread (a post id, "dm:<author>", ...)
+    in_reply_to: str | None  # the external id of the message being answered
+    recipient_id: str | None  # the customer's external id (for private messages)
+    visibility: Visibility = "public"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str  # the network's id of the message it published
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+class SendError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message[:500]
+
+
+class TemporaryError(SendError):
+    """Try again later (rate limit, outage, timeout); `retry_after` in seconds if known."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(SendError):
+    """The network refused the message; sending it again as it is will not help."""
+
+
+class ReplySender(Protocol):
+    """The outgoing half of a network. Calls are idempotent per `idempotency_key`: sending
+    the same key twice must never publish twice (pass it to the network, or dedupe)."""
+
+    async def send_public_reply(
+        self, account: ChannelAccount, thread_ref: ThreadRef, text: str, idempotency_key: str
+    ) -> SendResult: ...
+
+    async def send_private_message(
+        self, account: ChannelAccount, thread_ref: ThreadRef, text: str, idempotency_key: str
+    ) -> SendResult: ...
+
+
+class ChannelAdapter(ReplySender, Protocol):
     """One network. Adapters never touch the database."""
 
     network: str
@@ -62,4 +130,8 @@ class ChannelAdapter(Protocol):
         self, headers: dict[str, str], body: bytes, secret: str, now: float
     ) -> list[InboundItem]:
         """Verify the request's signature, then normalize its payload (or raise WebhookRejected)."""
+        ...
+
+    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
+        """Answer the network's GET check of a webhook URL (or raise WebhookRejected)."""
         ...

@@ -10,6 +10,7 @@ network's webhook goes through.
 from __future__ import annotations
 
 import random
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ _CAMPAIGN = {"campaign-price": 3, "campaign-conditions": 3, "campaign-availabili
              "campaign-signup": 2, "campaign-excited": 1.5}
 NORMAL_WEIGHTS = [_NORMAL[topic.key] for topic in NORMAL_TOPICS]
 CAMPAIGN_WEIGHTS = [_CAMPAIGN[topic.key] for topic in CAMPAIGN_TOPICS]
+THANKS = re.compile(r"\b(danke|thanks|great|super)\b", re.IGNORECASE)
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
@@ -250,8 +252,12 @@ class Simulator:
     # How it is said
 
     def _say(self, person: Person, mood: Mood, said: Lines) -> str:
-        choices = said.get(person.language) or said["de"]
-        return self._voice(person, mood, self.fill(self.rng.choice(choices), person.language))
+        template = self.rng.choice(said.get(person.language) or said["de"])
+        if THANKS.search(template):
+            mood = "happy"  # even in a crisis, nobody shouts a thank-you
+        elif mood == "angry" and (said is PRIVATE_FOLLOW_UP or said is GENERIC_CHIME_IN):
+            mood = "upset"
+        return self._voice(person, mood, self.fill(template, person.language))
 
     def fill(self, template: str, language: Language) -> str:
         rng = self.rng

@@ -2,6 +2,10 @@
 
 Signature: X-Tandem-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>,
 with X-Tandem-Timestamp in unix seconds, refused when more than five minutes off.
+
+Replies go the other way with the same signature: a channel with config `reply_url` gets
+POST {id, thread, in_reply_to, text, visibility}, where `id` is the reply's idempotency key
+(the receiver must publish each id once); it answers 2xx with {"id": <its message id>}.
 """
 
 from __future__ import annotations
@@ -9,14 +13,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from channels.base import Capabilities, InboundItem, WebhookRejected
+import httpx
+
+from channels.base import (
+    Capabilities,
+    ChannelAccount,
+    Handshake,
+    InboundItem,
+    PermanentError,
+    SendResult,
+    TemporaryError,
+    ThreadRef,
+    WebhookRejected,
+)
 
 TOLERANCE_SECONDS = 300
 MAX_ITEMS = 500
 MAX_TEXT = 20000
+SEND_TIMEOUT = 15.0
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -70,8 +89,10 @@ def _item(raw: Any) -> InboundItem:
 
 class GenericWebhook:
     network = "webhook"
+    # Whether a channel can answer depends on its `reply_url`; the sender reports a
+    # channel without one as a permanent failure.
     capabilities = Capabilities(
-        public_reply=False, private_reply_to_public=False, direct_messages=False
+        public_reply=True, private_reply_to_public=False, direct_messages=True
     )
 
     def parse_webhook(
@@ -97,3 +118,62 @@ class GenericWebhook:
         if not raws or len(raws) > MAX_ITEMS:
             raise WebhookRejected(400, f"send 1 to {MAX_ITEMS} items")
         return [_item(raw) for raw in raws]
+
+    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
+        raise WebhookRejected(405, "the generic webhook has no handshake")
+
+    async def send_public_reply(
+        self, account: ChannelAccount, thread_ref: ThreadRef, text: str, idempotency_key: str
+    ) -> SendResult:
+        return await post_reply(account, thread_ref, text, idempotency_key, "public")
+
+    async def send_private_message(
+        self, account: ChannelAccount, thread_ref: ThreadRef, text: str, idempotency_key: str
+    ) -> SendResult:
+        return await post_reply(account, thread_ref, text, idempotency_key, "private")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
+
+
+async def post_reply(
+    account: ChannelAccount, thread_ref: ThreadRef, text: str, idempotency_key: str,
+    visibility: str,
+) -> SendResult:
+    """POST one signed reply to the channel's `reply_url`; 2xx is sent, 429/5xx retryable."""
+    url = account.config.get("reply_url")
+    if not url:
+        raise PermanentError("this channel has no reply_url to send replies to")
+    body = json.dumps({
+        "id": idempotency_key, "thread": thread_ref.thread_key,
+        "in_reply_to": thread_ref.in_reply_to, "text": text, "visibility": visibility,
+    }).encode()
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": idempotency_key,
+        "X-Tandem-Timestamp": stamp,
+        "X-Tandem-Signature": sign(account.secret, stamp, body),
+    }
+    try:
+        async with httpx.AsyncClient(timeout=SEND_TIMEOUT) as client:
+            response = await client.post(url, content=body, headers=headers)
+    except httpx.TimeoutException:
+        raise TemporaryError("the network did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise TemporaryError(f"could not reach the network: {exc.__class__.__name__}") from None
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise TemporaryError(f"the network answered {status}", _retry_after(response))
+    if status >= 300:
+        raise PermanentError(f"the network refused the reply ({status}): {response.text[:300]}")
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    if not isinstance(answer, dict):
+        answer = {}
+    # A receiver that keeps no ids of its own is still bound to the idempotency key.
+    return SendResult(external_id=str(answer.get("id") or idempotency_key), raw=answer)

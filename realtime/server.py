@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 
@@ -24,6 +24,15 @@ from server.permissions import Actor
 log = logging.getLogger("tandem.realtime")
 
 Handler = Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]]
+BusHandler = Callable[[dict[str, Any]], Awaitable[None]]
+DisconnectHook = Callable[[str], Awaitable[None]]
+
+
+class Service(Protocol):
+    """Something a realtime module runs while the server runs (started after the bus)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
 
 
 def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
@@ -51,6 +60,10 @@ class Realtime:
         self.actors: dict[str, Actor] = {}
         self.languages: dict[str, str] = {}
         self.viewing: dict[str, set[int]] = {}
+        # What realtime modules (drafts, ...) plug in: see add_command and the add_* below.
+        self.bus_handlers: dict[str, BusHandler] = {}
+        self.disconnect_hooks: list[DisconnectHook] = []
+        self.services: list[Service] = []
         self.keeper = ClaimKeeper(
             desk.db, settings.claim_grace_seconds, lambda: {a.id for a in self.actors.values()}
         )
@@ -63,9 +76,16 @@ class Realtime:
         self.desk.db.after_commit.append(self._committed)
         await self.stream.start()
         await self.keeper.start()
+        for service in self.services:
+            await service.start()
         self._refresher = asyncio.create_task(self._refresh_presence())
 
     async def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("realtime service %r did not stop cleanly", service)
         self._refresher.cancel()
         await asyncio.gather(self._refresher, return_exceptions=True)
         await self.keeper.stop()
@@ -85,6 +105,8 @@ class Realtime:
             thread_id = int(message["thread_id"])
             payload = {"thread_id": thread_id, **message["presence"]}
             await self.sio.emit("presence", payload, room=f"thread:{thread_id}")
+        elif kind in self.bus_handlers:
+            await self.bus_handlers[kind](message)
 
     # -- connections -----------------------------------------------------------------
 
@@ -111,6 +133,17 @@ class Realtime:
         """
         self.sio.on(name, self._command(name, handler))
 
+    def add_bus_handler(self, kind: str, handler: BusHandler) -> None:
+        """Hand bus messages {"kind": kind, ...} (from every process, this one too) to handler."""
+        self.bus_handlers[kind] = handler
+
+    def on_disconnect(self, hook: DisconnectHook) -> None:
+        """Call hook(sid) when a connection ends."""
+        self.disconnect_hooks.append(hook)
+
+    def add_service(self, service: Service) -> None:
+        self.services.append(service)
+
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         actor, _ = await resolve_caller(
@@ -135,6 +168,11 @@ class Realtime:
         self.languages.pop(sid, None)
         for thread_id in self.viewing.pop(sid, set()):
             await self._presence_changed(thread_id, sid, None)
+        for hook in self.disconnect_hooks:
+            try:
+                await hook(sid)
+            except Exception:
+                log.exception("disconnect hook failed for %s", sid)
         if actor and not any(a.id == actor.id for a in self.actors.values()):
             try:
                 await self.keeper.holder_left(actor.id)

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,9 @@ class EventStream:
         self.upto = 0  # every event up to here has been read (and is in the buffer)
         self.buffer: deque[StreamEvent] = deque(maxlen=buffer_size)
         self.ready: dict[str, int] = {}  # sid -> user id of boards receiving live events
+        # Called with every batch this process reads (every process reads every event);
+        # listeners must not block the pump: they schedule their own work.
+        self.listeners: list[Callable[[list[StreamEvent]], None]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -124,6 +128,11 @@ class EventStream:
             self.buffer.extend(batch)
             self.upto = batch[-1].seq
             await self._deliver(batch, dict(self.ready))
+            for listener in self.listeners:
+                try:
+                    listener(batch)
+                except Exception:
+                    log.exception("event stream listener failed")
             if len(rows) < FETCH_LIMIT:
                 return
 

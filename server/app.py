@@ -15,7 +15,11 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from channels.registry import configure as configure_adapters
+from channels.sender import start_sender
 from realtime.bus import make_bus
+from realtime.drafts import install_drafts
+from realtime.replies import install_replies
 from realtime.server import Realtime
 from server.auth.middleware import CallerMiddleware
 from server.crypto import SecretBox
@@ -23,10 +27,11 @@ from server.db import Database
 from server.desk import Desk
 from server.errors import DeskError
 from server.i18n import gettext
-from server.routes import admin_api, api, health, webhooks
+from server.routes import admin_api, api, escalation, health, network_webhooks, replies, webhooks
 from server.routes.common import error_response
 from server.settings import Settings
-from web import admin, assets, pages
+from server.simulation import start_simulator
+from web import admin, admin_channels, assets, pages, replies_pages
 from web.templating import make_templates, render
 
 log = logging.getLogger("tandem")
@@ -44,11 +49,18 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         box=SecretBox(settings.signing_key),
     )
     desk.realtime = Realtime(desk)
+    install_drafts(desk.realtime)
+    install_replies(desk.realtime)
+    escalation.install_escalation(desk.realtime)
+    configure_adapters({"meta_graph_url": settings.meta_graph_url, "x_api_url": settings.x_api_url})
+    background: list[Starter] = [start_sender, *(starters or [])]
+    if settings.simulator_rate > 0:
+        background.append(start_simulator)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await desk.realtime.start()  # type: ignore[union-attr]
-        stops = [await start(desk) for start in starters or []]
+        stops = [await start(desk) for start in background]
         try:
             yield
         finally:
@@ -72,8 +84,13 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             *api.routes,
             *admin_api.routes,
             *webhooks.routes,
+            *network_webhooks.routes,
+            *escalation.routes,
+            *replies.routes,
+            *replies_pages.routes,
             *pages.routes,
             *admin.routes,
+            *admin_channels.routes,
             *assets.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

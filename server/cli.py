@@ -21,6 +21,7 @@ from server.actions.accounts import (
     ensure_default_roles,
 )
 from server.actions.channels import do_add_channel
+from server.actions.outbox import webhook_config
 from server.crypto import SecretBox
 from server.db import Database
 from server.errors import DeskError
@@ -195,7 +196,7 @@ def cmd_channel_add(args: argparse.Namespace) -> None:
         async with db.write() as tx:
             return await do_add_channel(
                 tx, SecretBox(settings.signing_key), network="webhook", adapter="webhook",
-                name=args.name,
+                name=args.name, config=webhook_config(args.reply_url),
             )
 
     channel, secret = run_db(settings, work)
@@ -251,6 +252,7 @@ def parser() -> argparse.ArgumentParser:
     add_kinds = add.add_subparsers(dest="kind", required=True)
     webhook = add_kinds.add_parser("webhook", help="a generic signed webhook channel")
     webhook.add_argument("--name", required=True)
+    webhook.add_argument("--reply-url", help="where the desk POSTs replies (signed like webhooks)")
     webhook.set_defaults(func=cmd_channel_add)
     return root
 

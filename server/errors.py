@@ -9,6 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction (scripts/i18n) without translating it here.
+
+    Messages are translated at the edge, in the caller's language; this marker only lets
+    pybabel find messages that are not passed straight to an error class.
+    """
+    return message
+
+
 class DeskError(Exception):
     status = 400
     code = "bad_request"
@@ -33,7 +42,7 @@ class Unauthenticated(DeskError):
     status = 401
     code = "unauthenticated"
 
-    def __init__(self, message: str = "Sign in first.") -> None:
+    def __init__(self, message: str = N_("Sign in first.")) -> None:
         super().__init__(message)
 
 
@@ -42,7 +51,7 @@ class Forbidden(DeskError):
     code = "forbidden"
 
     def __init__(self, permission: str) -> None:
-        super().__init__("You lack the permission %(permission)s.", permission=permission)
+        super().__init__(N_("You lack the permission %(permission)s."), permission=permission)
 
 
 class NotFound(DeskError):
@@ -60,7 +69,7 @@ class ClaimHeld(Conflict):
 
     def __init__(self, holder_id: int, holder_name: str) -> None:
         super().__init__(
-            "%(holder_name)s is working on this thread.", holder_id=holder_id,
+            N_("%(holder_name)s is working on this thread."), holder_id=holder_id,
             holder_name=holder_name,
         )
 

@@ -78,11 +78,16 @@ class Settings(BaseSettings):
     session_days: int = Field(14, gt=0)
     sla_public_minutes: int = Field(60, gt=0)
     sla_private_minutes: int = Field(240, gt=0)
+    # Whether anyone with draft.edit may write the reply of a thread nobody has claimed.
+    drafts_open_when_unclaimed: bool = True
     default_language: Literal["en", "de"] = "en"
     # Where browser assets come from: "local" (node_modules) or a CDN base URL.
     assets: str = "local"
     simulator_rate: float = Field(0.0, ge=0)
     simulator_scenario: Literal["normal", "crisis", "campaign"] = "normal"
+    # Where the networks' APIs answer (tests point these at local fakes).
+    meta_graph_url: str = "https://graph.facebook.com/v21.0"
+    x_api_url: str = "https://api.x.com"
     log_level: str = "info"
 
     @field_validator("redis_url")

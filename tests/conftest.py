@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.x_api import FakeX
 from tests.support.backends import Backend, backend_name, make_backend
 from tests.support.desk_api import DeskApi
 from tests.support.servers import DeskServer, tandem
@@ -22,6 +24,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = keep
+
+
+def network_urls(meta: FakeMeta, x: FakeX) -> dict[str, str]:
+    return {"TANDEM_META_GRAPH_URL": meta.base_url, "TANDEM_X_API_URL": x.base_url}
 
 
 def prepare(backend: Backend) -> str:
@@ -47,10 +53,25 @@ def admin_token(backend: Backend) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(backend: Backend, admin_token: str, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[DeskServer]:
+def fake_meta() -> Iterator[FakeMeta]:
+    """Meta's Graph API, local: no test desk ever talks to the real networks."""
+    fake = FakeMeta().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_x() -> Iterator[FakeX]:
+    fake = FakeX().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: Backend, admin_token: str, tmp_path_factory: pytest.TempPathFactory,
+           fake_meta: FakeMeta, fake_x: FakeX) -> Iterator[DeskServer]:
     log = tmp_path_factory.mktemp("logs") / "desk.log"
-    desk = DeskServer(backend.env(), log).start()
+    desk = DeskServer(backend.env(), log, extra=network_urls(fake_meta, fake_x)).start()
     yield desk
     desk.stop()
 

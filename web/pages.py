@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,6 +13,7 @@ from server.actions.accounts import sign_in, sign_out
 from server.actions.cards import BoardFilter, board_cards, cards_by_id
 from server.actions.threads import thread_messages
 from server.auth import SESSION_COOKIE
+from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
 from server.i18n import gettext
 from server.models import Contact, Team, Thread, User
@@ -46,7 +49,9 @@ async def login_submit(request: Request) -> Response:
     desk = desk_of(request)
     ip = request.client.host if request.client else ""
     try:
-        token, session = await sign_in(desk.db, desk.settings, email, str(form.get("password", "")), ip)
+        token, _session = await sign_in(
+            desk.db, desk.settings, email, str(form.get("password", "")), ip
+        )
     except DeskError as error:
         message = gettext(request.state.language, error.message)
         return render(request, "login.html", status_code=error.status, error=message,
@@ -111,6 +116,7 @@ async def thread_page(request: Request) -> Response:
             other_ids = list((await session.scalars(related)).all())
             others = await cards_by_id(session, other_ids)
         messages = await thread_messages(desk.db, actor, thread_id)
+        await _name_authors(desk, messages)
     except Unauthenticated:
         return _to_login(request)
     card = found[thread_id].model_dump(mode="json")
@@ -121,6 +127,23 @@ async def thread_page(request: Request) -> Response:
         others=[others[i].model_dump(mode="json") for i in other_ids if i in others],
         thread_data=data,
     )
+
+
+async def _name_authors(desk: Desk, messages: list[dict[str, Any]]) -> None:
+    """Give each message the author_name its live events carry: the person or the contact."""
+    contact_ids = {m["contact_id"] for m in messages if m.get("contact_id")}
+    user_ids = {m["author_user_id"] for m in messages if m.get("author_user_id")}
+    names: dict[tuple[str, int | None], str] = {}
+    async with desk.db.read() as session:
+        if contact_ids:
+            contacts = select(Contact).where(Contact.id.in_(contact_ids))  # type: ignore[union-attr]
+            names.update((("contact", c.id), c.name) for c in await session.scalars(contacts))
+        if user_ids:
+            users = select(User).where(User.id.in_(user_ids))  # type: ignore[union-attr]
+            names.update((("user", u.id), u.name) for u in await session.scalars(users))
+    for m in messages:
+        m["author_name"] = (names.get(("user", m.get("author_user_id")))
+                            or names.get(("contact", m.get("contact_id"))) or "")
 
 
 routes = [

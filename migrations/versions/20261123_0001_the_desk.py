@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:37:35.441002
+Create Date: 2026-11-23 11:53:04.662258
 """
 
 from collections.abc import Sequence
@@ -301,37 +301,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
 
     op.create_table(
-        "approval",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("thread_id", sa.Integer(), nullable=False),
-        sa.Column("submitted_by_id", sa.Integer(), nullable=False),
-        sa.Column("authors", sa.JSON(), nullable=False),
-        sa.Column("submitted_text", sa.Text(), nullable=False),
-        sa.Column("final_text", sa.Text(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("decided_by_id", sa.Integer(), nullable=True),
-        sa.Column("comment", sa.Text(), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["decided_by_id"],
-            ["account.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["submitted_by_id"],
-            ["account.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["thread_id"],
-            ["thread.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("approval", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_approval_status"), ["status"], unique=False)
-        batch_op.create_index(batch_op.f("ix_approval_thread_id"), ["thread_id"], unique=False)
-
-    op.create_table(
         "draft",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("thread_id", sa.Integer(), nullable=False),
@@ -340,6 +309,9 @@ def upgrade() -> None:
         sa.Column("document", sa.LargeBinary(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("seen_message_id", sa.Integer(), nullable=True),
+        sa.Column("authors", sa.JSON(), nullable=False),
+        sa.Column("invited", sa.JSON(), nullable=False),
+        sa.Column("invited_claim_token", sa.Integer(), nullable=True),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -415,6 +387,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_note_thread_id"), ["thread_id"], unique=False)
 
     op.create_table(
+        "approval",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=False),
+        sa.Column("authors", sa.JSON(), nullable=False),
+        sa.Column("submitted_text", sa.Text(), nullable=False),
+        sa.Column("final_text", sa.Text(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("seen_message_id", sa.Integer(), nullable=True),
+        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["account.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["message.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_id"],
+            ["account.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"],
+            ["thread.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("approval", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_approval_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_approval_thread_id"), ["thread_id"], unique=False)
+
+    op.create_table(
         "outbox_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("message_id", sa.Integer(), nullable=False),
@@ -448,6 +457,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_item_status"))
 
     op.drop_table("outbox_item")
+    with op.batch_alter_table("approval", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_approval_thread_id"))
+        batch_op.drop_index(batch_op.f("ix_approval_status"))
+
+    op.drop_table("approval")
     with op.batch_alter_table("note", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_note_thread_id"))
 
@@ -457,11 +471,6 @@ def downgrade() -> None:
 
     op.drop_table("message")
     op.drop_table("draft")
-    with op.batch_alter_table("approval", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_approval_thread_id"))
-        batch_op.drop_index(batch_op.f("ix_approval_status"))
-
-    op.drop_table("approval")
     with op.batch_alter_table("user_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_session_user_id"))
 

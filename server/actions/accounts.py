@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 
 from server.db import Database, Tx
-from server.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
+from server.errors import N_, Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from server.models import ApiToken, LoginFailure, Role, User, UserSession, utcnow
 from server.permissions import DEFAULT_ROLES, PERMISSIONS, Actor
 from server.secrets import new_token, token_hash
@@ -21,7 +21,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 # Verifying against a fixed hash for unknown e-mails keeps the timing of both answers alike.
 _DUMMY_HASH = _hasher.hash("not a real password")
-WRONG_LOGIN = "Wrong e-mail or password."
+WRONG_LOGIN = N_("Wrong e-mail or password.")
 
 
 def hash_password(password: str) -> str:
@@ -132,7 +132,7 @@ async def sign_in(
         if (failures or 0) >= settings.login_max_failures:
             raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
         user = await tx.session.scalar(select(User).where(User.email == key))
-        if not _password_matches(user.password_hash if user else None, password) or not (
+        if not password_matches(user.password_hash if user else None, password) or not (
             user and user.active
         ):
             tx.session.add(LoginFailure(key=key, ip=ip))
@@ -141,13 +141,7 @@ async def sign_in(
         else:
             failed = False
             await tx.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
-            token = new_token()
-            session_row = UserSession(
-                token_hash=token_hash(token),
-                user_id=user.id,  # type: ignore[arg-type]
-                expires_at=now + timedelta(days=settings.session_days),
-            )
-            tx.session.add(session_row)
+            token, session_row = start_session(tx, user.id, settings)  # type: ignore[arg-type]
             tx.audit("user.sign_in", user.id, ip=ip)
     # Raised outside the block so the failure row above is committed, not rolled back.
     if failed:
@@ -155,7 +149,19 @@ async def sign_in(
     return token, session_row
 
 
-def _password_matches(stored: str | None, password: str) -> bool:
+def start_session(tx: Tx, user_id: int, settings: Settings) -> tuple[str, UserSession]:
+    """A new browser session: the token goes into the cookie, only its hash into the table."""
+    token = new_token()
+    session_row = UserSession(
+        token_hash=token_hash(token),
+        user_id=user_id,
+        expires_at=utcnow() + timedelta(days=settings.session_days),
+    )
+    tx.session.add(session_row)
+    return token, session_row
+
+
+def password_matches(stored: str | None, password: str) -> bool:
     try:
         return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
@@ -164,7 +170,9 @@ def _password_matches(stored: str | None, password: str) -> bool:
 
 async def sign_out(db: Database, token: str) -> None:
     async with db.write() as tx:
-        await tx.session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+        await tx.session.execute(
+            delete(UserSession).where(UserSession.token_hash == token_hash(token))
+        )
 
 
 async def session_for_token(db: Database, token: str) -> tuple[Actor, UserSession] | None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
+from channels.registry import ADAPTERS
+from server.actions.windows import windows
 from server.errors import Invalid
 from server.events import ThreadCard, UserRef
 from server.events.board import Author
-from server.models import Channel, Contact, Thread, User
+from server.models import Channel, Contact, Message, Thread, User
 from server.models.time import iso
 from server.permissions import Actor
 
@@ -79,8 +83,15 @@ class BoardFilter:
 
 
 def _card_query() -> Select[Any]:
+    # The customer's newest message in the thread: the networks' windows run from it.
+    customer_last = (
+        select(func.max(col(Message.created_at)))
+        .where(col(Message.thread_id) == col(Thread.id), col(Message.direction) == "in",
+               col(Message.contact_id) == col(Thread.contact_id))
+        .correlate(Thread).scalar_subquery()
+    )
     return (
-        select(Thread, Channel, Contact, _holder, _assignee)
+        select(Thread, Channel, Contact, _holder, _assignee, customer_last)
         .join(Channel, Channel.id == Thread.channel_id)
         .join(Contact, Contact.id == Thread.contact_id)
         .outerjoin(_holder, _holder.id == Thread.claim_holder_id)
@@ -93,8 +104,12 @@ def _user_ref(user: User | None) -> UserRef | None:
 
 
 def card_of(
-    thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None
+    thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
+    customer_last_at: datetime | None = None,
 ) -> ThreadCard:
+    adapter = ADAPTERS.get(channel.adapter)
+    open_for = windows(adapter.capabilities if adapter else None, thread.visibility,
+                       thread.private_thread_id, customer_last_at)
     return ThreadCard(
         id=thread.id,  # type: ignore[arg-type]
         network=channel.network,
@@ -119,6 +134,7 @@ def card_of(
         waiting_since=iso(thread.waiting_since),
         sla_due_at=iso(thread.sla_due_at),
         message_count=thread.message_count,
+        **open_for.as_card_fields(),
     )
 
 

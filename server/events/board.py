@@ -46,6 +46,10 @@ class ThreadCard(Strict):
     waiting_since: str | None
     sla_due_at: str | None
     message_count: int
+    # The networks' windows (server/actions/windows.py): until when a private reply to the
+    # customer's comment, or a message in a private thread, is still possible.
+    private_reply_until: str | None = None
+    message_window_until: str | None = None
 
 
 class MessageView(Strict):

@@ -20,6 +20,12 @@ class Draft(SQLModel, table=True):
     version: int = 0
     # The newest message the authors had seen when they last touched the draft.
     seen_message_id: int | None = None
+    # Everyone whose keystrokes are in the draft (user ids, in order of first edit).
+    authors: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # People the claim holder invited to co-edit; they count only under the claim they were
+    # invited under (`invited_claim_token`), so a new holder starts with nobody invited.
+    invited: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    invited_claim_token: int | None = None
     updated_by_id: int | None = Field(default=None, foreign_key="account.id")
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -33,7 +39,12 @@ class Approval(SQLModel, table=True):
     authors: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     submitted_text: str = Field(sa_column=Column(Text, nullable=False))
     final_text: str | None = Field(default=None, sa_column=Column(Text))
+    # pending | held (approved, but new messages came in) | approved | rejected | withdrawn
     status: str = Field(default="pending", max_length=16, index=True)
+    # The newest message the authors had seen when they submitted (or confirmed).
+    seen_message_id: int | None = None
+    # The outgoing message, once the reply was approved and queued.
+    message_id: int | None = Field(default=None, foreign_key="message.id")
     decided_by_id: int | None = Field(default=None, foreign_key="account.id")
     comment: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)

@@ -8,7 +8,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.actions.accounts import do_create_api_token, do_create_user
+from server.actions.admin import do_set_active, do_set_user_role, notify_deactivated
 from server.actions.channels import do_add_channel
+from server.actions.outbox import webhook_config
 from server.errors import Invalid, NotFound
 from server.models import Role, User
 from server.routes.common import caller, desk_of, json_body
@@ -52,6 +54,31 @@ async def create_user(request: Request) -> JSONResponse:
     return JSONResponse({"id": user.id, "email": user.email, "name": user.name}, status_code=201)
 
 
+async def update_user(request: Request) -> JSONResponse:
+    """Change a user's role and/or deactivate or reactivate them (same rules as the page)."""
+    actor = caller(request)
+    actor.require("admin.users")
+    body = await json_body(request)
+    user_id = int(request.path_params["user_id"])
+    active = body.get("active")
+    if active is not None and not isinstance(active, bool):
+        raise Invalid("%(name)s must be true or false.", name="active")
+    role = _text(body, "role", required=False)
+    desk = desk_of(request)
+    async with desk.db.write() as tx:
+        if role is not None:
+            await do_set_user_role(tx, actor, user_id, role)
+        if active is not None:
+            await do_set_active(tx, actor, user_id, active)
+        user = await tx.session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no user %(id)s.", id=user_id)
+    if active is False and desk.realtime is not None:
+        await notify_deactivated(desk.realtime.sio, user_id)
+    return JSONResponse({"id": user.id, "email": user.email, "name": user.name,
+                         "active": user.active})
+
+
 async def create_token(request: Request) -> JSONResponse:
     actor = caller(request)
     actor.require("admin.users")
@@ -75,6 +102,7 @@ async def create_channel(request: Request) -> JSONResponse:
         channel, secret = await do_add_channel(
             tx, desk.box, network=network, adapter="webhook" if network == "webhook" else network,
             name=_text(body, "name") or "", actor=actor,
+            config=webhook_config(body.get("reply_url")) if network == "webhook" else None,
         )
     return JSONResponse({"id": channel.id, "network": channel.network, "name": channel.name,
                          "secret": secret}, status_code=201)
@@ -83,6 +111,7 @@ async def create_channel(request: Request) -> JSONResponse:
 routes = [
     Route("/api/users", list_users),
     Route("/api/users", create_user, methods=["POST"]),
+    Route("/api/users/{user_id:int}", update_user, methods=["PATCH"]),
     Route("/api/users/{user_id:int}/tokens", create_token, methods=["POST"]),
     Route("/api/channels", create_channel, methods=["POST"]),
 ]

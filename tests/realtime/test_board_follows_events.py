@@ -12,6 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.events import EVENT_TYPES, parse_event
+from tests.drafts.peer import invite_and_take_back
+from tests.fakes.desk import escalation_actions
+from tests.fakes.meta_graph import FakeMeta
+from tests.replies.desk import newest_message, reply_state, until, write_draft
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
 from tests.support.live import LiveBoard
 from tests.support.servers import DeskServer
@@ -52,7 +56,9 @@ async def check_action(
     return {e["type"] for e in board.events}
 
 
-async def test_every_action_keeps_the_board_true(server: DeskServer, api: DeskApi) -> None:
+async def test_every_action_keeps_the_board_true(
+    server: DeskServer, api: DeskApi, fake_meta: FakeMeta
+) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel: WebhookChannel = api.webhook_channel()
     api.ingest(channel, item("baseline thread", thread="conversation-1"))
@@ -83,8 +89,60 @@ async def test_every_action_keeps_the_board_true(server: DeskServer, api: DeskAp
         (supervisor, lambda: rest(agent, "PATCH", f"/api/threads/{tid}", status="pending",
                                   tags=["Billing", "outage"], priority="high")),
         (supervisor, lambda: socket(agent, "update", thread_id=tid, status="resolved")),
+        (supervisor, lambda: invite_and_take_back(server.url, supervisor, agent, tid)),
+        *answering_actions(server, api, supervisor, agent, channel, socket),
+        *escalation_actions(api, agent, supervisor, fake_meta),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)
 
     assert seen == set(EVENT_TYPES), f"never exercised: {set(EVENT_TYPES) - seen}"
+
+
+def answering_actions(
+    server: DeskServer, api: DeskApi, supervisor: Person, agent: Person, channel: WebhookChannel,
+    socket: Callable[..., Awaitable[None]],
+) -> list[tuple[Person, Callable[[], Awaitable[Any]]]]:
+    """Notes, submit, reject, approve with a correction, a failed send and its retry, crisis.
+
+    Each runs with the board of the person its personal events are for. The channel has
+    no reply_url, so the approved reply fails to send (a failure is a delivery event too).
+    """
+    api.ingest(channel, item("a question to answer", thread="conversation-2"))
+    tid = api.thread_by_text(agent, "a question to answer")["id"]
+
+    async def created(person: Person, path: str, **body: Any) -> Any:
+        response = await asyncio.to_thread(api.call, person, "POST", path, json=body)
+        assert response.is_success, response.text
+        return response.json()
+
+    async def submit_draft(text: str) -> None:
+        await write_draft(server.url, api, agent, tid, text)
+        seen = await asyncio.to_thread(newest_message, api, agent, tid)
+        await socket(agent, "reply.submit", thread_id=tid, seen_upto=seen)
+
+    def approval_id() -> int:
+        return reply_state(api, agent, tid)["approval"]["id"]
+
+    async def failed_then_retried() -> None:
+        def failed() -> int | None:
+            found = [d["message_id"] for d in reply_state(api, agent, tid)["deliveries"]
+                     if d["status"] == "failed"]
+            return found[0] if found else None
+
+        await socket(agent, "reply.retry", message_id=await until(failed, "a failed send"))
+
+    return [
+        (supervisor, lambda: created(agent, f"/api/threads/{tid}/notes",
+                                     text=f"@{supervisor.name} please look")),
+        (agent, lambda: submit_draft("Thanks, we are on it!!!")),
+        (agent, lambda: socket(supervisor, "reply.reject", approval_id=approval_id(),
+                               comment="Fewer exclamation marks, please.")),
+        (agent, lambda: created(agent, f"/api/threads/{tid}/reply/submit",
+                                seen_upto=newest_message(api, agent, tid))),
+        (agent, lambda: created(supervisor, f"/api/approvals/{approval_id()}/approve",
+                                text="Thanks, we are on it.")),
+        (agent, failed_then_retried),
+        (supervisor, lambda: socket(supervisor, "crisis.set", on=True, message="outage")),
+        (supervisor, lambda: socket(supervisor, "crisis.set", on=False)),
+    ]

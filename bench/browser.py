@@ -1,0 +1,149 @@
+"""The board page in a real Chromium, driven by Playwright's sync API in its own process.
+
+`python -m bench.browser '<json>'` with url, email, password. It signs in, opens the board
+and prints one JSON line when the first card has rendered ({"stage": "loaded", ...}); the
+harness then sends posts and writes "posts-done" on stdin; the script answers with a second
+line ({"stage": "done", ...}) holding the long tasks and frame stalls seen meanwhile. If the
+page shows no cards, the first line says {"stage": "skipped", "reason": ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CARD = "#cards [role=option]"
+
+# Injected before any page script: long tasks, the first card, and gaps between frames.
+OBSERVE = """
+window.__bench = {longtasks: [], firstCard: null, gaps: [], lastFrame: null};
+try {
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      window.__bench.longtasks.push({start: e.startTime, duration: e.duration});
+    }
+  }).observe({type: "longtask", buffered: true});
+} catch (e) { window.__bench.noLongtask = String(e); }
+const __seeCard = () => {
+  if (window.__bench.firstCard === null && document.querySelector("#cards [role=option]")) {
+    window.__bench.firstCard = performance.now();
+  }
+};
+new MutationObserver(__seeCard).observe(document, {childList: true, subtree: true});
+const __frame = t => {
+  const b = window.__bench;
+  if (b.lastFrame !== null && t - b.lastFrame > 50) {
+    b.gaps.push({start: b.lastFrame, gap: t - b.lastFrame});
+  }
+  b.lastFrame = t;
+  requestAnimationFrame(__frame);
+};
+requestAnimationFrame(__frame);
+"""
+
+
+def emit(data: dict[str, Any]) -> None:
+    print(json.dumps(data), flush=True)
+
+
+def summary(entries: list[dict[str, float]], key: str, since: float) -> dict[str, Any]:
+    picked = [e[key] for e in entries if e["start"] >= since]
+    return {
+        "count": len(picked),
+        "over_100ms": sum(1 for d in picked if d > 100),
+        "max_ms": round(max(picked), 1) if picked else 0,
+        "total_ms": round(sum(picked), 1),
+    }
+
+
+def run(config: dict[str, Any]) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    url = config["url"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            page.goto(url + "/login")
+            page.fill("input[name=email]", config["email"])
+            page.fill("input[name=password]", config["password"])
+            page.click("button[type=submit]")
+            page.wait_for_load_state("load")
+            if "/login" in page.url:
+                emit({"stage": "skipped", "reason": "could not sign in to the board"})
+                return
+            page.close()
+
+            page = context.new_page()
+            page.add_init_script(OBSERVE)
+            scripts: dict[str, int] = {}
+            page.on("response", lambda r: scripts.__setitem__(r.url.rsplit("/", 1)[-1], r.status)
+                    if r.url.endswith(".js") else None)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)[:200]))
+            began = time.perf_counter()
+            page.goto(url + "/", wait_until="domcontentloaded", timeout=60000)
+            try:
+                page.wait_for_selector(CARD, timeout=config.get("card_timeout_ms", 20000))
+            except PlaywrightError:
+                status = scripts.get("board.js")
+                reason = (f"board.js answered HTTP {status}" if status not in (None, 200)
+                          else "no card (#cards [role=option]) rendered within "
+                               f"{config.get('card_timeout_ms', 20000) // 1000} s")
+                if errors:
+                    reason += f"; page errors: {errors[:2]}"
+                emit({"stage": "skipped", "reason": reason})
+                return
+            wall_ms = (time.perf_counter() - began) * 1000
+            page.wait_for_load_state("load")
+            loaded = page.evaluate("""() => {
+              const nav = performance.getEntriesByType("navigation")[0] || {};
+              let threads = null;
+              try {
+                const data = document.getElementById("board-data").textContent;
+                threads = JSON.parse(data).threads.length;
+              } catch (e) {}
+              return {
+                first_card_ms: window.__bench.firstCard,
+                response_end_ms: nav.responseEnd,
+                dom_content_loaded_ms: nav.domContentLoadedEventEnd,
+                html_bytes: nav.transferSize || nav.encodedBodySize || null,
+                threads_in_board_data: threads,
+                cards_in_dom: document.querySelectorAll("#cards [role=option]").length,
+                js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
+                longtasks: window.__bench.longtasks, no_longtask: window.__bench.noLongtask || null,
+                mark: performance.now(),
+              };
+            }""")
+            mark = loaded.pop("mark")
+            during_load = summary(loaded.pop("longtasks"), "duration", 0)
+            emit({"stage": "loaded", "wall_to_first_card_ms": round(wall_ms, 1),
+                  "longtasks_during_load": during_load, "page_errors": errors[:3], **loaded})
+            sys.stdin.readline()  # the harness has finished sending posts
+            page.wait_for_timeout(1000)
+            after = page.evaluate("""() => ({
+              longtasks: window.__bench.longtasks, gaps: window.__bench.gaps,
+              cards_in_dom: document.querySelectorAll("#cards [role=option]").length,
+              js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
+            })""")
+            emit({"stage": "done",
+                  "longtasks": summary(after["longtasks"], "duration", mark),
+                  "frame_gaps": summary(after["gaps"], "gap", mark),
+                  "cards_in_dom": after["cards_in_dom"], "js_heap_mb": after["js_heap_mb"],
+                  "page_errors": errors[:3]})
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    try:
+        run(json.loads(sys.argv[1]))
+    except Exception as exc:  # the harness reports it instead of a figure
+        emit({"stage": "skipped", "reason": f"{type(exc).__name__}: {str(exc)[:300]}"})

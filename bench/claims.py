@@ -1,0 +1,140 @@
+"""Claims: many people grabbing one thread, and claims spread over many threads.
+
+Claimers are real Socket.IO clients calling the board's `claim` command (the path the board
+page uses). Correctness is checked afterwards over the REST API: every thread has exactly the
+holder whose claim was answered ok, and on a contended thread exactly one claim succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import socketio
+
+from bench import infra
+from bench.load import background, holders, open_threads, thread_ids
+from bench.sender import make_channel, make_people
+from bench.stats import percentiles
+
+
+async def _claimers(urls: list[str], people: list[tuple[int, str]]) -> list[socketio.AsyncClient]:
+    clients = []
+    for n, (_, token) in enumerate(people):
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(urls[n % len(urls)], auth={"token": token},
+                             transports=["websocket"], wait_timeout=30)
+        clients.append(client)
+    return clients
+
+
+async def _claim(client: socketio.AsyncClient, thread_id: int) -> tuple[float, bool, str]:
+    began = time.perf_counter()
+    answer = await client.call("claim", {"thread_id": thread_id}, timeout=60)
+    took = (time.perf_counter() - began) * 1000
+    code = "ok" if answer.get("ok") else (answer.get("error") or {}).get("code", "?")
+    return took, bool(answer.get("ok")), code
+
+
+async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: list[int],
+                     spread: list[int]) -> dict[str, Any]:
+    clients = await _claimers(urls, people)
+    try:
+        # Everybody at once on one thread, a few times over.
+        one_latency: list[float] = []
+        winners: dict[int, list[int]] = {}
+        codes: dict[str, int] = {}
+        for thread_id in contended:
+            answers = await asyncio.gather(*(_claim(c, thread_id) for c in clients))
+            for (took, ok, code), (user_id, _) in zip(answers, people, strict=True):
+                one_latency.append(took)
+                codes[code] = codes.get(code, 0) + 1
+                if ok:
+                    winners.setdefault(thread_id, []).append(user_id)
+        # Each claimer works through its own share of the spread threads, all at the same time.
+        spread_latency: list[float] = []
+        owner: dict[int, int] = {}
+        failed: dict[str, int] = {}
+
+        async def work(index: int) -> None:
+            client, (user_id, _) = clients[index], people[index]
+            for thread_id in spread[index::len(clients)]:
+                took, ok, code = await _claim(client, thread_id)
+                spread_latency.append(took)
+                if ok:
+                    owner[thread_id] = user_id
+                else:
+                    failed[code] = failed.get(code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(work(i) for i in range(len(clients))))
+        spread_seconds = time.perf_counter() - began
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    return {"one_latency": one_latency, "winners": winners, "codes": codes,
+            "spread_latency": spread_latency, "owner": owner, "failed": failed,
+            "spread_seconds": spread_seconds}
+
+
+def run_config(backend_name: str, workers: int, claimers: int, threads: int, rounds: int,
+               load_boards: int, load_rate: float, folder: Path, log: Any) -> dict[str, Any]:
+    backend = infra.make_backend(backend_name, folder / "db")
+    try:
+        token = infra.prepare(backend)
+        desk = infra.start_desk(backend, workers, folder / "logs", token)
+        try:
+            url = desk.urls[0]
+            channel = asyncio.run(make_channel(url, desk.admin))
+            tag = f"cl{secrets.token_hex(2)}"
+            open_threads(url, channel, tag, threads + rounds)
+            ids = thread_ids(url, desk.admin, tag)
+            contended = [ids[n] for n in range(rounds)]
+            spread = [ids[n] for n in range(rounds, rounds + threads)]
+            people = asyncio.run(make_people(url, desk.admin, claimers, tag))
+            viewers = asyncio.run(make_people(url, desk.admin, 10, tag + "v"))
+            with background(desk, channel, load_boards, load_rate, [t for _, t in viewers]) as bg, \
+                    infra.Usage(desk.pids) as server:
+                got = asyncio.run(_scenarios(desk.urls, people, contended, spread))
+            held = holders(url, desk.admin, tag)
+        finally:
+            desk.stop()
+    finally:
+        backend.drop()
+    exactly_one = sum(1 for t in contended if len(got["winners"].get(t, [])) == 1
+                      and held.get(t) == got["winners"][t][0])
+    spread_ok = sum(1 for t in spread if t in got["owner"] and held.get(t) == got["owner"][t])
+    result: dict[str, Any] = {
+        "backend": backend.label, "workers": workers, "claimers": claimers,
+        "load": {"boards": bg["boards"], "posts_per_s": load_rate},
+        "server_cpu_percent": round(server.cpu_percent),
+        "one_thread": {
+            "rounds": rounds, "claims": len(got["one_latency"]),
+            "latency_ms": percentiles(got["one_latency"], (50, 99)),
+            "answers": got["codes"],
+            "threads_with_exactly_one_holder": exactly_one,
+        },
+        "spread": {
+            "threads": threads, "claims": len(got["spread_latency"]),
+            "latency_ms": percentiles(got["spread_latency"], (50, 99)),
+            "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
+            "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
+        },
+        "correct": exactly_one == rounds and spread_ok == threads,
+    }
+    log(f"  claims {backend.label}, {workers} worker(s) under {bg['boards']} boards + "
+        f"{load_rate:g} posts/s: one thread p99 {result['one_thread']['latency_ms']['p99']} ms "
+        f"({exactly_one}/{rounds} with one holder), spread p99 "
+        f"{result['spread']['latency_ms']['p99']} ms ({spread_ok}/{threads} correct)")
+    return result
+
+
+def run(configs: list[tuple[str, int]], claimers: int, threads: int, rounds: int,
+        load_boards: int, load_rate: float, folder: Path, log: Any) -> dict[str, Any]:
+    return {
+        "runs": [run_config(name, workers, claimers, threads, rounds, load_boards, load_rate,
+                            folder, log) for name, workers in configs],
+        "transport": "Socket.IO `claim` command (the board's path); holders checked over REST",
+    }

@@ -1,0 +1,106 @@
+"""Ingest: signed webhooks accepted and persisted per second, as the database grows.
+
+For each backend the database is prefilled in bulk to each size (10k, 100k, 1M messages in
+threads of ten), then `concurrency` senders post single-item signed webhooks back to back.
+Half the posts comment on a random prefilled thread as its author, half open a new thread.
+After each round the harness counts the round's messages in the database itself, so
+"accepted" is also "persisted".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import infra
+from bench.prefill import Prefilled, count, prefill
+from bench.sender import Sent, flood, make_channel, spread_threads
+from bench.stats import mb, percentiles
+
+
+async def _flood_all(desk: infra.Desk, channel: Any, tag: str, webhooks: int,
+                     concurrency: int, done: Prefilled, max_seconds: float
+                     ) -> tuple[list[Sent], float]:
+    """With several desk processes, each gets its share of the senders (as behind a balancer)."""
+    share = len(desk.urls)
+    began = time.monotonic()
+    parts = await asyncio.gather(*(
+        flood(url, channel, f"{tag}-{n}", webhooks // share, max(1, concurrency // share),
+              spread_threads(done.threads, 0.5, seed=n), max_seconds)
+        for n, url in enumerate(desk.urls)
+    ))
+    return [sent for sent, _ in parts], time.monotonic() - began
+
+
+def _round(desk: infra.Desk, channel: Any, done: Prefilled, webhooks: int,
+           concurrency: int, max_seconds: float) -> dict[str, Any]:
+    tag = f"in{secrets.token_hex(3)}"
+    with infra.Usage(desk.pids) as server, infra.Usage([os.getpid()]) as sender:
+        parts, seconds = asyncio.run(_flood_all(desk, channel, tag, webhooks, concurrency, done,
+                                                   max_seconds))
+    stored = count(desk.backend.database_url,
+                   "SELECT count(*) FROM message WHERE external_id LIKE :p", p=f"{tag}-%")
+    accepted = sum(len(p.accepted) for p in parts)
+    failures: dict[str, int] = {}
+    for part in parts:
+        for why, k in part.failures.items():
+            failures[why] = failures.get(why, 0) + k
+    latency = percentiles([s * 1000 for p in parts for s in p.latencies], (50, 99))
+    return {
+        "webhooks": sum(len(p.accepted) + sum(p.failures.values()) for p in parts),
+        "accepted": accepted, "persisted": stored,
+        "failures": failures, "seconds": round(seconds, 2),
+        "accepted_per_s": round(accepted / seconds, 1) if seconds else 0,
+        "latency_ms": latency, "server_cpu_percent": round(server.cpu_percent),
+        "server_peak_rss_mb": mb(server.peak_rss), "sender_cpu_percent": round(sender.cpu_percent),
+    }
+
+
+def run(backends: list[tuple[str, list[int]]], sizes: list[int], webhooks: int,
+        concurrency: int, max_seconds: float, folder: Path, log: Any) -> dict[str, Any]:
+    rounds: list[dict[str, Any]] = []
+    for name, worker_counts in backends:
+        backend = infra.make_backend(name, folder / "db")
+        try:
+            token = infra.prepare(backend)
+            desk = infra.start_desk(backend, 1, folder / "logs", token)
+            try:
+                channel = asyncio.run(make_channel(desk.urls[0], desk.admin))
+            finally:
+                desk.stop()
+            done = Prefilled()
+            for size in sizes:
+                began = time.monotonic()
+                done = prefill(backend.database_url, channel.id, done, size)
+                fill_s = time.monotonic() - began
+                total = count(backend.database_url, "SELECT count(*) FROM message")
+                for workers in worker_counts:
+                    desk = infra.start_desk(backend, workers, folder / "logs", token)
+                    try:
+                        # Warm-up: connections, statement caches.
+                        asyncio.run(flood(desk.urls[0], channel, f"w{secrets.token_hex(2)}",
+                                          50, 8))
+                        result = _round(desk, channel, done, webhooks, concurrency, max_seconds)
+                    finally:
+                        desk.stop()
+                    result.update({
+                        "backend": backend.label, "workers": workers, "messages_before": total,
+                        "size": size, "prefill_seconds": round(fill_s, 1),
+                        "concurrency": concurrency,
+                    })
+                    rounds.append(result)
+                    log(f"  ingest {backend.label}, {workers} worker(s), {total:,} messages: "
+                        f"{result['accepted_per_s']:.0f}/s accepted, {result['persisted']} of "
+                        f"{result['accepted']} persisted, p99 {result['latency_ms']['p99']} ms, "
+                        f"server CPU {result['server_cpu_percent']}%")
+        finally:
+            backend.drop()
+    return {"rounds": rounds, "sizes": sizes, "webhooks_per_round": webhooks,
+            "max_seconds_per_round": max_seconds,
+            "concurrency": concurrency,
+            "mix": "one item per webhook; half comment on a random prefilled thread, half open "
+                   "a new thread"}

@@ -1,0 +1,122 @@
+"""The page: the board in Chromium with many open threads while posts arrive.
+
+For each size the harness prefills a fresh SQLite desk with that many open threads (bulk
+INSERT), starts the browser driver (bench/browser.py) in a subprocess, and once the first
+card has rendered sends posts through the signed webhook at the given rate. It also notes
+the server's RSS before and after the board page was served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import infra
+from bench.prefill import Prefilled, prefill
+from bench.sender import make_channel, paced
+from bench.stats import kb, mb
+
+
+def _line(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
+    """The next JSON line from the driver (ignoring anything else it prints)."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            return {"stage": "skipped", "reason": "the browser driver exited early"}
+        line = line.strip()
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    return {"stage": "skipped", "reason": "the browser driver did not answer in time"}
+
+
+def heap(backend: infra.Backend, token: str) -> dict[str, Any]:
+    """Python heap per card of one board load, from bench/heap.py in a process of its own."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.heap", backend.database_url, token], cwd=infra.ROOT,
+        env={**os.environ, **infra.DESK_SETTINGS}, capture_output=True, text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-300:]}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_size(threads: int, rate: float, seconds: float, folder: Path,
+             backend_name: str) -> dict[str, Any]:
+    backend = infra.make_backend(backend_name, folder / "db")
+    try:
+        token = infra.prepare(backend)
+        desk = infra.start_desk(backend, 1, folder / "logs", token)
+        try:
+            url = desk.urls[0]
+            channel = asyncio.run(make_channel(url, desk.admin))
+            prefill(backend.database_url, channel.id, Prefilled(), threads, per_thread=1,
+                    status="open")
+            time.sleep(0.5)
+            rss_before = infra.rss_bytes(desk.pids)
+            config = {"url": url, "email": infra.ADMIN_EMAIL, "password": infra.ADMIN_PASSWORD}
+            driver = subprocess.Popen(
+                [sys.executable, "-m", "bench.browser", json.dumps(config)], cwd=infra.ROOT,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            try:
+                loaded = _line(driver, 120)
+                rss_after = infra.rss_bytes(desk.pids)
+                result: dict[str, Any] = {"threads": threads, "backend": backend.label,
+                                          "server_rss_before_mb": mb(rss_before),
+                                          "server_rss_after_board_mb": mb(rss_after)}
+                if loaded["stage"] != "loaded":
+                    result.update(skipped=True, reason=loaded.get("reason"))
+                    return result
+                shown = loaded.get("threads_in_board_data") or threads
+                result["server_rss_kb_per_thread_shown"] = kb((rss_after - rss_before) / shown)
+                result["load"] = loaded
+                with infra.Usage(desk.pids) as server:
+                    sent = asyncio.run(paced([url], channel, "pg", rate, seconds))
+                assert driver.stdin is not None
+                driver.stdin.write("posts-done\n")
+                driver.stdin.flush()
+                done = _line(driver, 60)
+                result.update(
+                    skipped=done["stage"] != "done", posts_per_s=rate, seconds=seconds,
+                    posts_accepted=len(sent.accepted), server_cpu_percent=round(server.cpu_percent),
+                    while_posting=done,
+                )
+                if done["stage"] != "done":
+                    result["reason"] = done.get("reason")
+                result["python_heap"] = heap(backend, token)
+                return result
+            finally:
+                if driver.poll() is None:
+                    driver.kill()
+                driver.wait()
+        finally:
+            desk.stop()
+    finally:
+        backend.drop()
+
+
+def run(sizes: list[int], rate: float, seconds: float, folder: Path, log: Any,
+        backend_name: str = "sqlite") -> dict[str, Any]:
+    results = []
+    for threads in sizes:
+        result = run_size(threads, rate, seconds, folder, backend_name)
+        results.append(result)
+        if result.get("skipped"):
+            log(f"  page with {threads} threads: skipped ({result.get('reason')})")
+            break  # a page without cards has none at any size
+        load = result["load"]
+        log(f"  page with {threads} threads: first card at {load['first_card_ms']:.0f} ms, "
+            f"long tasks while posting: {result['while_posting']['longtasks']}")
+    skipped = [r for r in results if r.get("skipped")]
+    return {"sizes": sizes, "posts_per_s": rate, "seconds": seconds, "runs": results,
+            "skipped": bool(skipped), "reason": skipped[0].get("reason") if skipped else None}

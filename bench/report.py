@@ -1,0 +1,169 @@
+"""The printed table: the same figures as the JSON, with the issue's targets beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+TARGETS = {
+    "fanout": "200 boards, 50 posts/s, PostgreSQL + Redis: p99 <= 200 ms, 0 lost, >= 90% of the "
+              "floor's deliveries/s; moonshot: 1,000 boards at 100 posts/s",
+    "ingest": ">= 1,000 signed webhooks/s on PostgreSQL, flat from 10k to 1M messages",
+    "claims": "p99 <= 20 ms under load (200 boards, 50 posts/s); exactly one holder each",
+    "page": "10k threads: first render <= 1 s, no long task > 100 ms while posts arrive",
+}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[_text(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
+              for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for row in cells:
+        out.append("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w)
+                             for v, w in zip(row, widths, strict=True)))
+    return "\n".join(out)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").replace("%", "").isdigit()
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def fanout(data: dict[str, Any]) -> str:
+    rows = []
+    for c in data["cells"]:
+        lat = c["latency_ms"]
+        rows.append([
+            c["config"], c["boards"], c["rate"], c["deliveries_per_s"], c["offered_per_s"],
+            _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], c["lost"],
+            c["drain"], c["server_cpu_percent"], c["server_peak_rss_mb"], c["client_cpu_percent"],
+            c["webhook_ms"]["p99"],
+        ])
+    memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
+               m["kb_per_board"], m["kb_per_added_board"]] for m in data["memory_per_board"]]
+    return "\n".join([
+        f"FAN-OUT  ({data['seconds_per_cell']:g} s of posts per cell, coalescing "
+        f"{data['coalesce_ms']} ms, boards spread over {data['client_processes']} client "
+        "processes)",
+        table(["config", "boards", "posts/s", "deliv/s", "offered/s", "vs floor", "p50 ms",
+               "p95 ms", "p99 ms", "lost", "drain", "srv CPU%", "srv MB", "cli CPU%",
+               "hook p99"], rows),
+        f"target: {TARGETS['fanout']}",
+        "",
+        "MEMORY PER CONNECTED BOARD  (server RSS after connecting, minus RSS before)",
+        table(["config", "boards", "connect s", "RSS MB", "KB/board", "KB/added board"], memory),
+    ])
+
+
+def ingest(data: dict[str, Any]) -> str:
+    rows = [[r["backend"], r["workers"], r["messages_before"], r["accepted_per_s"],
+             r["latency_ms"]["p50"], r["latency_ms"]["p99"], f"{r['persisted']}/{r['accepted']}",
+             sum(r["failures"].values()), r["server_cpu_percent"], r["sender_cpu_percent"],
+             r["prefill_seconds"]] for r in data["rounds"]]
+    return "\n".join([
+        f"INGEST  ({data['concurrency']} concurrent senders, one item per signed webhook, "
+        f"up to {data['webhooks_per_round']} webhooks or {data['max_seconds_per_round']:g} s "
+        "per round)",
+        table(["backend", "workers", "messages", "hooks/s", "p50 ms", "p99 ms",
+               "persisted", "failed", "srv CPU%", "sender CPU%", "prefill s"], rows),
+        f"target: {TARGETS['ingest']}",
+    ])
+
+
+def claims(data: dict[str, Any]) -> str:
+    rows = []
+    for r in data["runs"]:
+        one, spread = r["one_thread"], r["spread"]
+        rows.append([
+            r["backend"], r["workers"], f"{r['load']['boards']}x{r['load']['posts_per_s']:g}/s",
+            r["claimers"], one["latency_ms"]["p50"], one["latency_ms"]["p99"],
+            f"{one['threads_with_exactly_one_holder']}/{one['rounds']}",
+            spread["latency_ms"]["p50"], spread["latency_ms"]["p99"], spread["claims_per_s"],
+            f"{spread['threads_held_by_their_claimer']}/{spread['threads']}",
+            "yes" if r["correct"] else "NO", r["server_cpu_percent"],
+        ])
+    return "\n".join([
+        "CLAIMS  (Socket.IO `claim`; one thread: every claimer at once; spread: each claimer "
+        "works through its share of the threads)",
+        table(["backend", "workers", "load", "claimers", "one p50", "one p99", "one holder",
+               "spread p50", "spread p99", "claims/s", "right holder", "correct", "srv CPU%"],
+              rows),
+        f"target: {TARGETS['claims']}",
+    ])
+
+
+def page(data: dict[str, Any]) -> str:
+    lines = [f"PAGE  (Chromium, {data['posts_per_s']:g} posts/s for {data['seconds']:g} s after "
+             "the first card)"]
+    rows = []
+    memory = []
+    for r in data["runs"]:
+        if r.get("skipped"):
+            rows.append([r["threads"], "skipped", r.get("reason", ""), "", "", "", "", ""])
+            continue
+        load, after = r["load"], r["while_posting"]
+        rows.append([
+            r["threads"], load["first_card_ms"], load["response_end_ms"],
+            round((load.get("html_bytes") or 0) / 1024), load["threads_in_board_data"],
+            load["longtasks_during_load"]["max_ms"],
+            f"{after['longtasks']['count']}/{after['longtasks']['over_100ms']}/"
+            f"{after['longtasks']['max_ms']}",
+            f"{after['frame_gaps']['over_100ms']}/{after['frame_gaps']['max_ms']}",
+        ])
+        heap = r.get("python_heap") or {}
+        memory.append([r["threads"], load["threads_in_board_data"],
+                       r.get("server_rss_kb_per_thread_shown"), heap.get("peak_kb_per_card"),
+                       heap.get("held_kb_per_card"), heap.get("json_bytes_per_card"),
+                       load.get("js_heap_mb")])
+    lines.append(table(["threads", "first card ms", "HTML done ms", "HTML KB", "cards loaded",
+                        "load: longest task ms", "posting: long tasks n/>100ms/max",
+                        "frame gaps >100ms n/max"], rows))
+    lines.append(f"target: {TARGETS['page']}")
+    if data.get("skipped"):
+        lines.append(f"skipped: {data.get('reason')}")
+    if memory:
+        lines += ["", "MEMORY PER OPEN THREAD  (server RSS growth on the first board load; Python "
+                  "heap of one board load by tracemalloc; browser JS heap)",
+                  table(["threads", "cards loaded", "RSS KB/card", "heap peak KB/card",
+                         "heap held KB/card", "JSON B/card", "JS heap MB"], memory)]
+    return "\n".join(lines)
+
+
+def header(meta: dict[str, Any]) -> str:
+    m = meta["machine"]
+    return "\n".join([
+        f"Tandem benchmark  {meta['started']}  ({meta['preset']} run, {meta['seconds']:.0f} s)",
+        f"machine: {m['cpus']} CPUs ({m['cpu_model']}), {m['ram_gb']} GB RAM, Python "
+        f"{m['python']}; load average at start {meta['load_start']}, at end {meta['load_end']}",
+        "Servers, client processes, the sender, PostgreSQL and Redis all share these CPUs: "
+        "compare client CPU and server CPU to see who limits a figure.",
+    ])
+
+
+def render(result: dict[str, Any]) -> str:
+    parts = [header(result["meta"])]
+    for name, show in (("fanout", fanout), ("ingest", ingest), ("claims", claims),
+                       ("page", page)):
+        section = result.get(name)
+        if section is None:
+            continue
+        if "error" in section:
+            parts.append(f"{name.upper()}: failed: {section['error']}")
+        else:
+            parts.append(show(section))
+    return "\n\n".join(parts) + "\n"

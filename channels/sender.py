@@ -1,0 +1,125 @@
+"""The outbound sender: takes due outbox items and hands them to their channel's adapter.
+
+Every process runs one; the conditional take in `start_sending` makes sure only one of them
+sends a given attempt. The network call runs outside any transaction, and its outcome is
+written back in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from channels.base import PermanentError, ReplySender, SendError, TemporaryError
+from channels.registry import SENDERS
+from server.actions.outbox import (
+    SendJob,
+    due_items,
+    record_failure,
+    record_sent,
+    start_sending,
+)
+from server.desk import Desk
+from server.models import Event
+
+log = logging.getLogger("tandem.sender")
+
+POLL_SECONDS = 0.5
+CONCURRENCY = 8
+
+
+class OutboxSender:
+    def __init__(self, desk: Desk, senders: Mapping[str, ReplySender] = SENDERS) -> None:
+        self.desk = desk
+        self.senders = senders
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self._sending: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.desk.db.after_commit.append(self._committed)
+        self._loop = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.desk.db.after_commit.remove(self._committed)
+        tasks = [t for t in (self._loop, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _committed(self, events: Sequence[Event]) -> None:
+        # New work in this process: look now instead of at the next poll.
+        if any(e.type in ("message.added", "message.delivery") for e in events):
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+            try:
+                await self._pick_up()
+            except Exception:
+                log.exception("outbox sender failed; retrying")
+                await asyncio.sleep(POLL_SECONDS)
+
+    async def _pick_up(self) -> None:
+        for item_id in await due_items(self.desk.db):
+            if item_id in self._sending:
+                continue
+            await self._slots.acquire()
+            try:
+                job = await start_sending(self.desk.db, self.desk.box, item_id)
+            except BaseException:
+                self._slots.release()
+                raise
+            if job is None:
+                self._slots.release()
+                continue
+            self._sending.add(item_id)
+            task = asyncio.create_task(self._send(job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, job: SendJob) -> None:
+        try:
+            try:
+                result = await self._call(job)
+            except SendError as error:
+                await record_failure(self.desk.db, job, error)
+            except Exception as error:
+                log.exception("sending outbox item %s failed", job.item_id)
+                await record_failure(
+                    self.desk.db, job, TemporaryError(f"internal error: {error.__class__.__name__}")
+                )
+            else:
+                await record_sent(self.desk.db, job, result.external_id)
+        except Exception:
+            # The outcome could not be stored; the lease runs out and the item is sent
+            # again with the same idempotency key, which the network publishes once.
+            log.exception("could not record the outcome of outbox item %s", job.item_id)
+        finally:
+            self._sending.discard(job.item_id)
+            self._slots.release()
+            self._wake.set()
+
+    async def _call(self, job: SendJob) -> Any:
+        sender = self.senders.get(job.adapter)
+        if sender is None:
+            raise PermanentError("this channel cannot send replies")
+        send = (sender.send_public_reply if job.ref.visibility == "public"
+                else sender.send_private_message)
+        return await send(job.account, job.ref, job.text, job.idempotency_key)
+
+
+async def start_sender(desk: Desk) -> Callable[[], Awaitable[None]]:
+    """A create_app starter: run the sender until the app stops."""
+    sender = OutboxSender(desk)
+    await sender.start()
+    return sender.stop

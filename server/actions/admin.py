@@ -1,0 +1,282 @@
+"""Administration of people and roles, and each person's own settings.
+
+Tiers as elsewhere: `check_*` validates and authorizes without writing, `do_*` writes the
+rows and an audit row inside the caller's transaction, `notify_*` runs after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from server.actions.accounts import (
+    check_password,
+    do_create_user,
+    do_set_role_permissions,
+    hash_password,
+    password_matches,
+    role_by_name,
+    start_session,
+)
+from server.db import Database, Tx
+from server.errors import Conflict, Invalid, NotFound, Throttled
+from server.i18n import LANGUAGES
+from server.models import Invitation, LoginFailure, Role, Team, User, UserSession, utcnow
+from server.permissions import Actor
+from server.secrets import new_token, token_hash
+from server.settings import Settings
+
+INVITATION_DAYS = 7
+NAME_MAX = 120
+ROLE_NAME_MAX = 64
+# Without this permission nobody could undo the change, so an admin may not drop it for
+# themselves (a second admin can).
+ADMIN_PERMISSION = "admin.users"
+
+
+@dataclass(frozen=True)
+class Invited:
+    user: User
+    token: str  # shown once to the admin; only its hash is stored
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    name: str
+    email: str
+    role: str
+    team: str | None
+    active: bool
+    invited: bool  # has not set a password yet
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+async def users_overview(session: Any, user_id: int | None = None) -> list[UserRow]:
+    query = (
+        select(User, Role.name, Team.name)
+        .join(Role, Role.id == User.role_id)
+        .outerjoin(Team, Team.id == User.team_id)
+        .order_by(func.lower(User.name), User.id)
+    )
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    rows = (await session.execute(query)).all()
+    return [
+        UserRow(id=u.id, name=u.name, email=u.email, role=role, team=team, active=u.active,
+                invited=u.password_hash is None)
+        for u, role, team in rows
+    ]
+
+
+async def roles_overview(session: Any) -> list[Role]:
+    return list((await session.scalars(select(Role).order_by(Role.id))).all())
+
+
+# -- users -----------------------------------------------------------------------------
+
+
+def check_admin(actor: Actor) -> None:
+    actor.require(ADMIN_PERMISSION)
+
+
+def check_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("A user needs a name.")
+    if len(name) > NAME_MAX:
+        raise Invalid("A name has at most %(count)d characters.", count=NAME_MAX)
+    return name
+
+
+async def _user(tx: Tx, user_id: int) -> User:
+    user = await tx.session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no user %(id)s.", id=user_id)
+    return user
+
+
+async def _new_invitation(tx: Tx, user_id: int) -> str:
+    # One open link per person: a new one replaces any earlier unused link.
+    await tx.session.execute(
+        delete(Invitation).where(Invitation.user_id == user_id, Invitation.used_at.is_(None))  # type: ignore[union-attr]
+    )
+    token = new_token()
+    tx.session.add(Invitation(
+        token_hash=token_hash(token), user_id=user_id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    ))
+    return token
+
+
+async def do_invite(tx: Tx, actor: Actor, *, email: str, name: str, role: str) -> Invited:
+    check_admin(actor)
+    user = await do_create_user(
+        tx, email=email, name=check_name(name), role=role, password=None, actor_id=actor.id
+    )
+    token = await _new_invitation(tx, user.id)  # type: ignore[arg-type]
+    tx.audit("user.invite", actor.id, user_id=user.id)
+    return Invited(user, token)
+
+
+async def do_renew_invitation(tx: Tx, actor: Actor, user_id: int) -> Invited:
+    check_admin(actor)
+    user = await _user(tx, user_id)
+    if user.password_hash is not None:
+        raise Conflict("%(name)s has set a password already.", name=user.name)
+    if not user.active:
+        raise Conflict("%(name)s is deactivated.", name=user.name)
+    token = await _new_invitation(tx, user_id)
+    tx.audit("user.invite", actor.id, user_id=user_id, renewed=True)
+    return Invited(user, token)
+
+
+async def do_set_user_role(tx: Tx, actor: Actor, user_id: int, role: str) -> User:
+    check_admin(actor)
+    user = await _user(tx, user_id)
+    role_row = await role_by_name(tx, role)
+    if user.id == actor.id and ADMIN_PERMISSION not in role_row.permissions:
+        raise Conflict("You cannot take away your own user administration; ask another admin.")
+    user.role_id = role_row.id  # type: ignore[assignment]
+    tx.audit("user.role", actor.id, user_id=user_id, role=role_row.name)
+    return user
+
+
+async def do_set_active(tx: Tx, actor: Actor, user_id: int, active: bool) -> User:
+    check_admin(actor)
+    user = await _user(tx, user_id)
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot deactivate yourself; ask another admin.")
+    user.active = active
+    if not active:
+        # API tokens stay in the table but stop working: the caller lookup refuses
+        # inactive users. Sessions go, so a reactivation does not revive old browsers.
+        await tx.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    tx.audit("user.activate" if active else "user.deactivate", actor.id, user_id=user_id)
+    return user
+
+
+async def notify_deactivated(sio: Any, user_id: int) -> None:
+    """Close the person's live connections in this process (they cannot reconnect)."""
+    room = f"user:{user_id}"
+    for sid, _ in list(sio.manager.get_participants("/", room)):
+        await sio.disconnect(sid)
+
+
+# -- roles -----------------------------------------------------------------------------
+
+
+async def do_create_role(tx: Tx, actor: Actor, name: str) -> Role:
+    check_admin(actor)
+    name = " ".join(name.split())
+    if not name or len(name) > ROLE_NAME_MAX:
+        raise Invalid("A role needs a name of up to %(count)d characters.", count=ROLE_NAME_MAX)
+    if await tx.session.scalar(select(Role.id).where(Role.name == name)) is not None:
+        raise Conflict("There is a role %(role)s already.", role=name)
+    role = Role(name=name, permissions=[], builtin=False)
+    tx.session.add(role)
+    await tx.session.flush()
+    tx.audit("role.create", actor.id, role=name)
+    return role
+
+
+async def do_save_role(tx: Tx, actor: Actor, role_id: int, permissions: list[str]) -> Role:
+    check_admin(actor)
+    role = await tx.session.get(Role, role_id)
+    if role is None:
+        raise NotFound("There is no role %(role)s.", role=role_id)
+    if role.name == actor.role and ADMIN_PERMISSION not in permissions:
+        raise Conflict("You cannot take away your own user administration; ask another admin.")
+    return await do_set_role_permissions(tx, actor, role.name, permissions)
+
+
+# -- invitations -----------------------------------------------------------------------
+
+
+async def check_invitation(session: Any, token: str) -> tuple[Invitation, User]:
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    )
+    if invitation is None:
+        raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
+    if invitation.used_at is not None:
+        raise Invalid("This invitation link was used already. Sign in with your password.")
+    if invitation.expires_at <= utcnow():
+        raise Invalid("This invitation link has expired. Ask an admin for a new one.")
+    user = await session.get(User, invitation.user_id)
+    if user is None or not user.active:
+        raise Invalid("This account is deactivated.")
+    return invitation, user
+
+
+async def do_accept_invitation(
+    tx: Tx, settings: Settings, token: str, *, name: str, password: str
+) -> tuple[str, User]:
+    """Set name and password, use up the link, and start a session (its cookie token)."""
+    invitation, user = await check_invitation(tx.session, token)
+    name = check_name(name)
+    check_password(password)
+    # Conditional, so two tabs racing on one link cannot both use it.
+    used = await tx.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=utcnow())
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise Invalid("This invitation link was used already. Sign in with your password.")
+    user.name = name
+    user.password_hash = hash_password(password)
+    session_token, _ = start_session(tx, user.id, settings)  # type: ignore[arg-type]
+    tx.audit("user.accept_invitation", user.id)
+    return session_token, user
+
+
+# -- own settings ----------------------------------------------------------------------
+
+
+async def do_set_language(tx: Tx, actor: Actor, language: str | None) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise Invalid("Unknown language %(value)s.", value=language)
+    user = await _user(tx, actor.id)
+    user.language = language
+    tx.audit("user.language", actor.id, language=language)
+
+
+async def change_password(
+    db: Database, settings: Settings, actor: Actor, *, current: str, new: str,
+    keep_session_id: int | None, ip: str = "",
+) -> None:
+    """Change one's own password; other browsers are signed out, this one stays.
+
+    A wrong current password counts as a failed sign-in, so a borrowed session cannot be
+    used to guess the password.
+    """
+    window_start = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    async with db.write() as tx:
+        user = await _user(tx, actor.id)
+        failures = await tx.session.scalar(
+            select(func.count()).where(LoginFailure.key == user.email,
+                                       LoginFailure.at > window_start)
+        )
+        if (failures or 0) >= settings.login_max_failures:
+            raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
+        wrong = not password_matches(user.password_hash, current)
+        if wrong:
+            tx.session.add(LoginFailure(key=user.email, ip=ip))
+            tx.audit("user.password_failed", actor.id)
+        else:
+            check_password(new)
+            user.password_hash = hash_password(new)
+            others = delete(UserSession).where(UserSession.user_id == user.id)
+            if keep_session_id is not None:
+                others = others.where(UserSession.id != keep_session_id)
+            await tx.session.execute(others)
+            tx.audit("user.password", actor.id, user_id=user.id)
+    # Raised after the block so the failure row is committed, as in sign_in.
+    if wrong:
+        raise Invalid("Your current password is not correct.")

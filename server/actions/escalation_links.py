@@ -1,0 +1,142 @@
+"""Linking a taken-private thread to the customer's private identity, once the network says it.
+
+On Facebook a commenter's id is not the id Messenger uses for them (the PSID); the answer to
+a private reply names it (`recipient_id`). After such a send is recorded, the private thread
+is re-keyed to "dm:<PSID>" (the key ingest gives that customer's messages) with a contact
+for that id (same name, same customer), so their answers land in the linked thread. If they
+had written to the page privately before, the conversation continues in that thread.
+
+This runs after the commit of the delivery, in the process that sent (which alone holds
+the network's answer), as an `after_commit` hook of the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from channels.registry import ADAPTERS
+from server.actions.cards import card
+from server.db import Database, Tx
+from server.events import event_row
+from server.events.escalation import EscalationLinked
+from server.models import Channel, Contact, Event, Message, OutboxItem, Thread
+
+log = logging.getLogger("tandem.escalation")
+ATTEMPTS = 3
+
+
+async def _recipient(db: Database, message_id: int) -> tuple[int, str] | None:
+    """(private thread id, the customer's private id) when the thread must be re-keyed."""
+    async with db.read() as session:
+        row = (await session.execute(
+            select(Thread, Channel, col(OutboxItem.idempotency_key))
+            .join(Message, col(Message.thread_id) == col(Thread.id))
+            .join(Channel, col(Channel.id) == col(Thread.channel_id))
+            .join(OutboxItem, col(OutboxItem.message_id) == col(Message.id))
+            .where(col(Message.id) == message_id)
+        )).first()
+    if row is None:
+        return None
+    thread, channel, key = row
+    if thread.visibility != "private" or thread.public_thread_id is None:
+        return None
+    recall = getattr(ADAPTERS.get(channel.adapter), "sent_result", None)
+    result = recall(key) if recall else None
+    recipient = result.raw.get("recipient_id") if result else None
+    if not isinstance(recipient, str) or not recipient or len(recipient) > 250:
+        return None
+    if thread.external_key == f"dm:{recipient}":
+        return None
+    return thread.id, recipient  # type: ignore[return-value]
+
+
+async def _contact_for(tx: Tx, thread: Thread, recipient: str) -> Contact:
+    known = await tx.session.get(Contact, thread.contact_id)
+    assert known is not None
+    contact = await tx.session.scalar(select(Contact).where(
+        col(Contact.channel_id) == thread.channel_id, col(Contact.external_id) == recipient))
+    if contact is None:
+        contact = Contact(channel_id=thread.channel_id, external_id=recipient, name=known.name,
+                          handle=known.handle, customer_id=known.customer_id)
+        tx.session.add(contact)
+        await tx.session.flush()
+    elif contact.customer_id is None and known.customer_id is not None:
+        contact.customer_id = known.customer_id
+    return contact
+
+
+async def _relink(tx: Tx, thread_id: int, recipient: str) -> None:
+    thread = await tx.session.get(Thread, thread_id)
+    key = f"dm:{recipient}"
+    if thread is None or thread.external_key == key or thread.public_thread_id is None:
+        return
+    contact = await _contact_for(tx, thread, recipient)
+    existing = await tx.session.scalar(select(Thread).where(
+        col(Thread.channel_id) == thread.channel_id, col(Thread.external_key) == key))
+    changed = [thread]
+    if existing is None:
+        thread.external_key = key
+        thread.contact_id = contact.id  # type: ignore[assignment]
+    else:
+        # They wrote to the page privately before: the conversation continues there.
+        await tx.session.execute(update(Message).where(col(Message.thread_id) == thread.id)
+                                 .values(thread_id=existing.id))
+        public = await tx.session.get(Thread, thread.public_thread_id)
+        assert public is not None
+        public.private_thread_id = existing.id
+        existing.public_thread_id = public.id
+        existing.message_count += thread.message_count
+        if existing.status == "resolved":
+            existing.status = "open"
+        thread.message_count = 0
+        thread.public_thread_id = None
+        thread.status = "resolved"
+        changed += [existing, public]
+    await tx.session.flush()
+    tx.audit("escalation.linked", None, thread.id, recipient_id=recipient,
+             continued_in=existing.id if existing else None)
+    for linked in changed:
+        await tx.session.refresh(linked)
+        tx.emit(event_row(EscalationLinked(
+            thread_id=linked.id, public_thread_id=linked.public_thread_id,  # type: ignore[arg-type]
+            card=await card(tx.session, linked.id),  # type: ignore[arg-type]
+        ), thread_id=linked.id))
+
+
+async def link_after_send(db: Database, message_id: int) -> None:
+    found = await _recipient(db, message_id)
+    if found is None:
+        return
+    thread_id, recipient = found
+    for attempt in range(ATTEMPTS):
+        try:
+            async with db.write() as tx:
+                await _relink(tx, thread_id, recipient)
+            return
+        except IntegrityError:
+            # The customer's first answer raced us to the key; run again and join it.
+            if attempt == ATTEMPTS - 1:
+                raise
+
+
+class EscalationLinker:
+    """The after-commit hook: watches deliveries of private messages in linked threads."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def __call__(self, events: Sequence[Event]) -> None:
+        for event in events:
+            payload = event.payload or {}
+            if event.type != "message.delivery" or payload.get("status") != "sent":
+                continue
+            try:
+                await link_after_send(self.db, int(payload["message_id"]))
+            except Exception:
+                log.exception("could not link the private thread of message %s",
+                              payload.get("message_id"))

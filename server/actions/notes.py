@@ -1,0 +1,119 @@
+"""Internal notes on a thread, with @mentions that reach the mentioned people live.
+
+A mention is "@" followed by a person's name ("@Anna Schmidt", "@AnnaSchmidt",
+"@anna.schmidt") or the local part of their e-mail address ("@anna"). Notes never leave
+the desk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import Database
+from server.errors import Invalid, NotFound
+from server.events import Mentioned, NoteAdded, NoteView, UserRef, event_row
+from server.models import Note, Thread, User
+from server.models.time import iso
+from server.permissions import Actor
+
+MAX_NOTE = 5000
+EXCERPT = 200
+# After a mention: not a word character or hyphen, nor a dot that continues a word.
+_END = r"(?![\w-]|\.\w)"
+
+
+def _spellings(user: User) -> set[str]:
+    name = " ".join(user.name.split())
+    spellings = {name, name.replace(" ", ""), name.replace(" ", "."), name.replace(" ", "_"),
+                 user.email.split("@", 1)[0]}
+    return {s for s in spellings if s}
+
+
+def find_mentions(text: str, users: Sequence[User]) -> list[User]:
+    """The people a note mentions, in the order they come up in the list given."""
+    if "@" not in text:
+        return []
+    found = []
+    for user in users:
+        for spelling in sorted(_spellings(user), key=len, reverse=True):
+            if re.search("@" + re.escape(spelling) + _END, text, flags=re.IGNORECASE):
+                found.append(user)
+                break
+    return found
+
+
+def note_view(note: Note, names: dict[int, str]) -> NoteView:
+    return NoteView(
+        id=note.id,  # type: ignore[arg-type]
+        thread_id=note.thread_id,
+        author=UserRef(id=note.author_id, name=names.get(note.author_id, "?")),
+        text=note.text,
+        mentions=[UserRef(id=i, name=names[i]) for i in note.mentions if i in names],
+        created_at=iso(note.created_at),  # type: ignore[arg-type]
+    )
+
+
+async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = (await session.execute(select(User.id, User.name).where(User.id.in_(ids)))).all()  # type: ignore[union-attr]
+    return dict(rows)  # type: ignore[arg-type]
+
+
+async def do_add_note(db: Database, actor: Actor, thread_id: int, text: str) -> NoteView:
+    actor.require("note.write")
+    text = text.strip()
+    if not text:
+        raise Invalid("A note needs some text.")
+    if len(text) > MAX_NOTE:
+        raise Invalid("A note has at most %(count)d characters.", count=MAX_NOTE)
+    async with db.write() as tx:
+        thread = await tx.session.get(Thread, thread_id)
+        if thread is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        users = (await tx.session.scalars(select(User).where(User.active).order_by(User.id))).all()
+        mentioned = find_mentions(text, users)
+        note = Note(thread_id=thread_id, author_id=actor.id, text=text,
+                    mentions=[u.id for u in mentioned])  # type: ignore[misc]
+        tx.session.add(note)
+        await tx.session.flush()
+        names = {u.id: u.name for u in mentioned} | {actor.id: actor.name}
+        view = note_view(note, names)  # type: ignore[arg-type]
+        tx.audit("note.add", actor.id, thread_id, note_id=note.id, mentions=note.mentions)
+        tx.emit(event_row(NoteAdded(note=view), thread_id=thread_id))
+        by = UserRef(id=actor.id, name=actor.name)
+        for user in mentioned:
+            if user.id == actor.id:
+                continue
+            tx.emit(event_row(
+                Mentioned(note_id=note.id, thread_id=thread_id, by=by,  # type: ignore[arg-type]
+                          text=text[:EXCERPT], thread_excerpt=thread.excerpt[:EXCERPT]),
+                thread_id=thread_id, user_id=user.id,
+            ))
+    return view
+
+
+async def thread_notes(db: Database, actor: Actor, thread_id: int) -> list[NoteView]:
+    actor.require("thread.view")
+    async with db.read() as session:
+        if await session.get(Thread, thread_id) is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        notes = (await session.scalars(
+            select(Note).where(Note.thread_id == thread_id).order_by(Note.id)  # type: ignore[arg-type]
+        )).all()
+        names = await _names(session, {i for n in notes for i in (n.author_id, *n.mentions)})
+    return [note_view(n, names) for n in notes]
+
+
+async def mentionable(db: Database, actor: Actor) -> list[dict[str, str | int]]:
+    """Who can be mentioned, with the handle the note form suggests."""
+    actor.require("note.write")
+    async with db.read() as session:
+        rows = (await session.execute(
+            select(User.id, User.name, User.email).where(User.active).order_by(User.name)
+        )).all()
+    return [{"id": i, "name": n, "handle": e.split("@", 1)[0]} for i, n, e in rows]

@@ -1,0 +1,183 @@
+"""Reading replies: approval views with word diffs, the approvals queue, a thread's reply."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.db import Database
+from server.errors import Invalid, NotFound
+from server.events import ApprovalView, DiffPart, UserRef
+from server.models import Approval, Channel, Contact, Draft, Message, OutboxItem, Thread, User
+from server.models.time import iso
+from server.permissions import Actor
+
+QUEUE_STATUSES = ("pending", "held")
+ALL_STATUSES = ("pending", "held", "approved", "rejected", "withdrawn")
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def word_diff(before: str, after: str) -> list[DiffPart]:
+    """What changed from `before` to `after`, word by word (whitespace kept as it is)."""
+    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    parts: list[DiffPart] = []
+
+    def add(op: str, tokens: Sequence[str]) -> None:
+        text = "".join(tokens)
+        if not text:
+            return
+        if parts and parts[-1].op == op:
+            parts[-1] = DiffPart(op=op, text=parts[-1].text + text)  # type: ignore[arg-type]
+        else:
+            parts.append(DiffPart(op=op, text=text))  # type: ignore[arg-type]
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            add("same", a[i1:i2])
+        else:
+            add("del", a[i1:i2])
+            add("ins", b[j1:j2])
+    return parts
+
+
+async def user_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, UserRef]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))).all()  # type: ignore[union-attr]
+    return {uid: UserRef(id=uid, name=name) for uid, name in rows}
+
+
+async def approval_views(
+    session: AsyncSession, approvals: Sequence[Approval]
+) -> list[ApprovalView]:
+    if not approvals:
+        return []
+    thread_ids = {a.thread_id for a in approvals}
+    rows = (await session.execute(
+        select(Thread, Channel, Contact)
+        .join(Channel, Channel.id == Thread.channel_id)
+        .join(Contact, Contact.id == Thread.contact_id)
+        .where(Thread.id.in_(thread_ids))  # type: ignore[union-attr]
+    )).all()
+    threads = {t.id: (t, ch, co) for t, ch, co in rows}
+    people = await user_refs(session, [
+        uid for a in approvals for uid in (a.submitted_by_id, a.decided_by_id, *a.authors)
+    ])
+    views = []
+    for a in approvals:
+        thread, channel, contact = threads[a.thread_id]
+        corrected = a.final_text is not None and a.final_text != a.submitted_text
+        views.append(ApprovalView(
+            id=a.id,  # type: ignore[arg-type]
+            thread_id=a.thread_id,
+            status=a.status,  # type: ignore[arg-type]
+            network=channel.network,
+            channel_name=channel.name,
+            visibility=thread.visibility,  # type: ignore[arg-type]
+            customer_name=contact.name,
+            excerpt=thread.excerpt,
+            submitted_by=people.get(a.submitted_by_id) or UserRef(id=a.submitted_by_id, name="?"),
+            authors=[people[uid] for uid in a.authors if uid in people],
+            submitted_text=a.submitted_text,
+            final_text=a.final_text,
+            diff=word_diff(a.submitted_text, a.final_text) if corrected else [],  # type: ignore[arg-type]
+            comment=a.comment,
+            decided_by=people.get(a.decided_by_id) if a.decided_by_id else None,
+            message_id=a.message_id,
+            created_at=iso(a.created_at),  # type: ignore[arg-type]
+            decided_at=iso(a.decided_at),
+        ))
+    return views
+
+
+async def approval_view(session: AsyncSession, approval: Approval) -> ApprovalView:
+    return (await approval_views(session, [approval]))[0]
+
+
+async def approvals_queue(
+    db: Database, actor: Actor, status: str = "open", thread_id: int | None = None,
+    limit: int = 200,
+) -> list[ApprovalView]:
+    """The approvals queue (pending and held, oldest first), or decided ones (newest first)."""
+    actor.require("reply.approve")
+    if status not in ("open", *ALL_STATUSES):
+        raise Invalid("Unknown status %(value)s.", value=status)
+    query = select(Approval)
+    if status == "open":
+        query = query.where(Approval.status.in_(QUEUE_STATUSES)).order_by(Approval.id)  # type: ignore[attr-defined]
+    else:
+        query = query.where(Approval.status == status).order_by(Approval.id.desc())  # type: ignore[union-attr]
+    if thread_id is not None:
+        query = query.where(Approval.thread_id == thread_id)
+    async with db.read() as session:
+        rows = (await session.scalars(query.limit(limit))).all()
+        return await approval_views(session, rows)
+
+
+def message_json(message: Message, author_name: str) -> dict[str, Any]:
+    return {
+        "id": message.id, "direction": message.direction, "visibility": message.visibility,
+        "author_name": author_name, "text": message.text, "created_at": iso(message.created_at),
+        "delivery_status": message.delivery_status,
+    }
+
+
+async def messages_json(session: AsyncSession, messages: Sequence[Message]) -> list[dict[str, Any]]:
+    contacts = {m.contact_id for m in messages if m.contact_id}
+    names: dict[int, str] = dict((await session.execute(
+        select(Contact.id, Contact.name).where(Contact.id.in_(contacts))  # type: ignore[union-attr]
+    )).all()) if contacts else {}
+    people = await user_refs(session, [m.author_user_id for m in messages])
+    return [
+        message_json(m, names.get(m.contact_id, "") if m.direction == "in" else (
+            people[m.author_user_id].name if m.author_user_id in people else ""))
+        for m in messages
+    ]
+
+
+async def thread_reply(db: Database, actor: Actor, thread_id: int) -> dict[str, Any]:
+    """Everything the reply panel shows: the draft's state, its open or last approval, and
+    the delivery of the thread's outgoing messages."""
+    actor.require("thread.view")
+    async with db.read() as session:
+        if await session.get(Thread, thread_id) is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        draft = await session.scalar(select(Draft).where(Draft.thread_id == thread_id))
+        approval = await session.scalar(
+            select(Approval).where(Approval.thread_id == thread_id)
+            .order_by(Approval.id.desc()).limit(1)  # type: ignore[union-attr]
+        )
+        outgoing = (await session.execute(
+            select(Message, OutboxItem)
+            .outerjoin(OutboxItem, OutboxItem.message_id == Message.id)
+            .where(Message.thread_id == thread_id, Message.direction == "out")
+            .order_by(Message.id)  # type: ignore[arg-type]
+        )).all()
+        newest = await session.scalar(
+            select(Message.id).where(Message.thread_id == thread_id)
+            .order_by(Message.id.desc()).limit(1)  # type: ignore[union-attr]
+        )
+        view = await approval_view(session, approval) if approval else None
+    return {
+        "thread_id": thread_id,
+        "state": draft.state if draft else "editing",
+        "text": draft.text if draft else "",
+        "version": draft.version if draft else 0,
+        "authors": list(draft.authors) if draft else [],
+        "seen_message_id": draft.seen_message_id if draft else None,
+        "newest_message_id": newest,
+        "approval": view.model_dump(mode="json") if view else None,
+        "deliveries": [
+            {"message_id": m.id, "status": m.delivery_status, "error": m.delivery_error,
+             "external_id": m.external_id, "attempts": item.attempts if item else 0,
+             "next_attempt_at": iso(item.next_attempt_at) if item and m.delivery_status == "queued"
+             else None}
+            for m, item in outgoing
+        ],
+    }

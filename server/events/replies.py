@@ -1,0 +1,123 @@
+"""Events of answering: submit and approval, sending and delivery, notes, mentions, crisis.
+
+Events that change a thread's card carry it (`message.delivery`); the others change no
+card. `notification.*` events are personal: each reaches one user only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from server.events.base import DeskEvent, Strict
+from server.events.board import ThreadCard, UserRef
+
+
+class DiffPart(Strict):
+    op: Literal["same", "del", "ins"]
+    text: str
+
+
+class ApprovalView(Strict):
+    id: int
+    thread_id: int
+    status: Literal["pending", "held", "approved", "rejected", "withdrawn"]
+    network: str
+    channel_name: str
+    visibility: Literal["public", "private"]
+    customer_name: str
+    excerpt: str
+    submitted_by: UserRef
+    authors: list[UserRef]
+    submitted_text: str
+    final_text: str | None
+    # Word by word from the submitted to the final text; empty when nobody corrected it.
+    diff: list[DiffPart]
+    comment: str | None
+    decided_by: UserRef | None
+    message_id: int | None
+    created_at: str
+    decided_at: str | None
+
+
+class ApprovalRequested(DeskEvent):
+    """A reply waits for a second pair of eyes: every approvals queue adds it."""
+
+    type: ClassVar[str] = "approval.requested"
+    approval: ApprovalView
+
+
+class ApprovalDecided(DeskEvent):
+    """Approved (queued for sending), held for new messages, rejected or withdrawn."""
+
+    type: ClassVar[str] = "approval.decided"
+    approval: ApprovalView
+
+
+class ReplyState(DeskEvent):
+    """The thread's draft changed state: locked while pending, editable again, or sent."""
+
+    type: ClassVar[str] = "reply.state"
+    thread_id: int
+    state: Literal["editing", "pending"]
+    reason: Literal["submitted", "held", "rejected", "withdrawn", "sent"]
+    approval_id: int | None
+    text: str  # the draft's text now (empty once it was sent)
+
+
+class MessageDelivery(DeskEvent):
+    type: ClassVar[str] = "message.delivery"
+    message_id: int
+    thread_id: int
+    status: Literal["queued", "sending", "sent", "failed"]
+    error: str | None
+    external_id: str | None
+    attempts: int
+    next_attempt_at: str | None
+    card: ThreadCard
+
+
+class NoteView(Strict):
+    id: int
+    thread_id: int
+    author: UserRef
+    text: str
+    mentions: list[UserRef]
+    created_at: str
+
+
+class NoteAdded(DeskEvent):
+    type: ClassVar[str] = "note.added"
+    note: NoteView
+
+
+class Mentioned(DeskEvent):
+    type: ClassVar[str] = "notification.mentioned"
+    personal: ClassVar[bool] = True
+    note_id: int
+    thread_id: int
+    by: UserRef
+    text: str
+    thread_excerpt: str
+
+
+class ReplyDecided(DeskEvent):
+    """Told to each author of a reply: what the approver did, and what they changed."""
+
+    type: ClassVar[str] = "notification.reply_decided"
+    personal: ClassVar[bool] = True
+    approval_id: int
+    thread_id: int
+    status: Literal["held", "approved", "rejected"]
+    by: UserRef
+    comment: str | None
+    submitted_text: str
+    final_text: str | None
+    diff: list[DiffPart]
+
+
+class CrisisChanged(DeskEvent):
+    type: ClassVar[str] = "crisis.changed"
+    on: bool
+    message: str
+    by: UserRef
+    at: str

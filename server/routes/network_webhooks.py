@@ -1,0 +1,115 @@
+"""The networks' webhooks: Meta (Facebook, Instagram) and X. Verify, store, acknowledge.
+
+GET answers the network's subscription check (Meta's hub.challenge, X's CRC); POST checks
+the signature over the raw body, normalizes it through the channel's adapter and ingests it
+before answering 200, so nothing acknowledged is lost, and a provider's retry is stored once
+(ingest dedupes by channel and external id). A refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlmodel import col
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from channels.base import ChannelAdapter, InboundItem, WebhookRejected
+from channels.registry import ADAPTERS
+from server.actions.channels import channel_with_secret
+from server.actions.ingest import do_ingest
+from server.db import Database
+from server.errors import NotFound
+from server.models import Channel, Contact
+from server.routes.common import desk_of
+
+log = logging.getLogger("tandem.webhooks")
+MAX_BODY = 1024 * 1024
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise WebhookRejected(413, "body too large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise WebhookRejected(413, "body too large")
+    return bytes(body)
+
+
+async def _channel(request: Request, path: str) -> tuple[Channel, ChannelAdapter, str]:
+    """The channel the URL names, if its adapter answers on this webhook path."""
+    channel_id = int(request.path_params["channel_id"])
+    channel, secret = await channel_with_secret(desk_of(request).db, desk_of(request).box,
+                                                channel_id)
+    adapter = ADAPTERS.get(channel.adapter)
+    if adapter is None or getattr(adapter, "webhook_path", None) != path:
+        raise NotFound("There is no channel %(id)s.", id=channel_id)
+    return channel, adapter, secret
+
+
+async def _keep_known_names(db: Database, channel_id: int, items: list[InboundItem]
+                            ) -> list[InboundItem]:
+    """Private messages often come without a name (Meta's do): a known contact keeps theirs."""
+    private = {i.author_id for i in items if i.visibility == "private"}
+    if not private:
+        return items
+    async with db.read() as session:
+        rows = await session.execute(
+            select(col(Contact.external_id), col(Contact.name)).where(
+                col(Contact.channel_id) == channel_id, col(Contact.external_id).in_(private)))
+        known: dict[str, str] = dict(rows.tuples().all())
+    return [replace(i, author_name=known[i.author_id])
+            if i.visibility == "private" and i.author_id in known else i for i in items]
+
+
+def handshake(path: str) -> Endpoint:
+    async def answer(request: Request) -> Response:
+        try:
+            _, adapter, secret = await _channel(request, path)
+            reply = adapter.answer_handshake(dict(request.query_params), secret)
+        except WebhookRejected as rejected:
+            return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        except NotFound:
+            return JSONResponse({"error": "unknown channel"}, status_code=404)
+        return Response(reply.body, media_type=reply.media_type)
+
+    return answer
+
+
+def events(path: str) -> Endpoint:
+    async def receive(request: Request) -> Response:
+        desk = desk_of(request)
+        try:
+            channel, adapter, secret = await _channel(request, path)
+            body = await read_body(request)
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            items = adapter.parse_webhook(headers, body, secret, time.time())
+        except WebhookRejected as rejected:
+            log.info("webhook for %s refused: %s", request.url.path, rejected.message)
+            return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        except NotFound:
+            return JSONResponse({"error": "unknown channel"}, status_code=404)
+        if not items:
+            return JSONResponse({"stored": 0, "duplicates": 0})
+        items = await _keep_known_names(desk.db, channel.id, items)  # type: ignore[arg-type]
+        result = await do_ingest(desk.db, desk.settings, channel.id, items)  # type: ignore[arg-type]
+        return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
+
+    return receive
+
+
+routes = [
+    Route("/webhooks/meta/{channel_id:int}", handshake("meta"), methods=["GET"]),
+    Route("/webhooks/meta/{channel_id:int}", events("meta"), methods=["POST"]),
+    Route("/webhooks/x/{channel_id:int}", handshake("x"), methods=["GET"]),
+    Route("/webhooks/x/{channel_id:int}", events("x"), methods=["POST"]),
+]

@@ -1,0 +1,1 @@
+"""Local stand-ins for the networks: small HTTP apps that speak their documented APIs."""

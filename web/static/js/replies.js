@@ -1,0 +1,240 @@
+/* The reply panel of a thread: send or submit the draft, the approval (with the
+ * supervisor's correction as a word diff), the unseen-messages check, delivery and retry.
+ *
+ * Live through the page's one connection: live.js re-dispatches every event batch as a
+ * `tandem:events` DOM event. Commands go to the REST API.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("replies");
+  if (!root || !window.Tandem || !window.TandemReplies) return;
+  const T = window.Tandem;
+  const t = T.t;
+  const R = window.TandemReplies;
+  const data = T.readJson("thread-data") || { me: { id: 0, permissions: [] } };
+  const me = data.me;
+  const can = new Set(me.permissions);
+  const threadId = Number(root.dataset.threadId);
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    submit: $("reply-submit"),
+    unseen: $("reply-unseen"),
+    unseenTitle: $("reply-unseen-title"),
+    unseenList: $("reply-unseen-list"),
+    confirm: $("reply-confirm"),
+    unseenClose: $("reply-unseen-close"),
+    pending: $("reply-pending"),
+    state: $("reply-state"),
+    authors: $("reply-authors"),
+    pendingText: $("reply-pending-text"),
+    diff: $("reply-diff"),
+    approver: $("reply-approver"),
+    correct: $("reply-correct"),
+    approve: $("reply-approve"),
+    comment: $("reply-comment"),
+    reject: $("reply-reject"),
+    own: $("reply-own"),
+    heldConfirm: $("reply-held-confirm"),
+    withdraw: $("reply-withdraw"),
+    decision: $("reply-decision"),
+    decisionText: $("reply-decision-text"),
+    decisionDiff: $("reply-decision-diff"),
+  };
+
+  let reply = null;
+  let unseenUpto = null; // the newest message the unseen warning showed
+
+  // -- what the author has seen -------------------------------------------------------
+
+  function draftBox() {
+    return $("draft") || $("reply");
+  }
+
+  function newestShown() {
+    let newest = 0;
+    document.querySelectorAll("#messages [data-id]").forEach((node) => {
+      newest = Math.max(newest, Number(node.dataset.id) || 0);
+    });
+    return newest;
+  }
+
+  // The author has seen what was on the page when they last wrote in the draft.
+  let seenUpto = newestShown();
+  document.addEventListener("input", (event) => {
+    if (event.target === draftBox()) seenUpto = Math.max(seenUpto, newestShown());
+  }, true);
+
+  // -- commands -----------------------------------------------------------------------
+
+  async function submit(confirmUpto) {
+    const body = { seen_upto: seenUpto };
+    if (confirmUpto) body.confirm_seen_upto = confirmUpto;
+    ui.submit.disabled = true;
+    const answer = await R.api("POST", "/api/threads/" + threadId + "/reply/submit", body);
+    ui.submit.disabled = false;
+    if (!answer.ok) {
+      if (answer.error.code === "unseen_messages") showUnseen(answer.error);
+      else T.toast(answer.error.message);
+      return;
+    }
+    if (confirmUpto) seenUpto = Math.max(seenUpto, confirmUpto);
+    hideUnseen();
+    T.toast(t(answer.status === "pending" ? "rp_submitted" : "rp_sent"), "info");
+    refresh();
+  }
+
+  function showUnseen(error) {
+    unseenUpto = error.newest_id;
+    ui.unseenTitle.textContent = error.message || t("rp_unseen", { count: error.count });
+    ui.unseenList.replaceChildren();
+    (error.messages || []).forEach((message) => {
+      const item = R.el("li", "unseen-message dir-" + message.direction);
+      item.append(R.el("strong", "", message.author_name + ": "), R.el("span", "", message.text));
+      ui.unseenList.appendChild(item);
+    });
+    ui.unseen.hidden = false;
+    ui.confirm.focus();
+  }
+
+  function hideUnseen() {
+    ui.unseen.hidden = true;
+    unseenUpto = null;
+  }
+
+  async function decide(path, body) {
+    const answer = await R.api("POST", "/api/approvals/" + reply.approval.id + path, body);
+    if (!answer.ok) T.toast(answer.error.message);
+    else if (answer.status === "held") T.toast(t("rp_held"), "info");
+    refresh();
+    return answer;
+  }
+
+  ui.submit.addEventListener("click", () => submit(null));
+  ui.confirm.addEventListener("click", () => submit(unseenUpto));
+  ui.unseenClose.addEventListener("click", hideUnseen);
+  ui.heldConfirm.addEventListener("click", () => submit(newestShown()));
+  ui.withdraw.addEventListener("click", () => decide("/withdraw", {}));
+  ui.approve.addEventListener("click", () => {
+    const text = ui.correct.value;
+    decide("/approve", text.trim() && text !== reply.approval.submitted_text ? { text } : {});
+  });
+  ui.reject.addEventListener("click", () => {
+    const comment = ui.comment.value.trim();
+    if (!comment) {
+      T.toast(t("rp_comment_needed"));
+      ui.comment.focus();
+      return;
+    }
+    decide("/reject", { comment });
+  });
+
+  // -- showing the state --------------------------------------------------------------
+
+  function isAuthor(approval) {
+    return approval.submitted_by.id === me.id || approval.authors.some((p) => p.id === me.id);
+  }
+
+  function render() {
+    const approval = reply.approval;
+    const open = reply.state === "pending" && approval &&
+      (approval.status === "pending" || approval.status === "held");
+    ui.submit.hidden = !can.has("reply.submit");
+    ui.submit.disabled = !!open;
+    ui.pending.hidden = !open;
+    ui.decision.hidden = true;
+    if (open) {
+      const mine = isAuthor(approval);
+      ui.state.textContent = t(approval.status === "held" ? "rp_held" : "rp_pending");
+      ui.authors.textContent = t("rp_authors", { names: R.names(approval.authors) });
+      ui.pendingText.textContent = approval.final_text || approval.submitted_text;
+      R.showDiff(ui.diff, approval.diff);
+      const approver = approval.status === "pending" && can.has("reply.approve");
+      ui.approver.hidden = !approver || mine;
+      ui.own.hidden = !approver || !mine;
+      if (!ui.approver.hidden && ui.correct.dataset.approval !== String(approval.id)) {
+        ui.correct.dataset.approval = String(approval.id);
+        ui.correct.value = approval.submitted_text;
+        ui.comment.value = "";
+      }
+      ui.heldConfirm.hidden = !(approval.status === "held" && mine);
+      ui.withdraw.hidden = !mine;
+    } else if (approval && approval.decided_by &&
+               (approval.status === "rejected" || approval.diff.length)) {
+      // The last decision stays in view: why it came back, or what the approver changed.
+      const name = approval.decided_by.name;
+      ui.decisionText.textContent = approval.status === "rejected"
+        ? t("rp_rejected", { name, comment: approval.comment || "" })
+        : t("rp_corrected", { name });
+      R.showDiff(ui.decisionDiff, approval.status === "rejected" ? [] : approval.diff);
+      ui.decision.hidden = false;
+    }
+    reply.deliveries.forEach(showDelivery);
+  }
+
+  function showDelivery(delivery) {
+    const item = document.querySelector('#messages [data-id="' + delivery.message_id + '"]');
+    if (!item) return;
+    const head = item.querySelector(".message-head") || item;
+    let badge = item.querySelector(".delivery");
+    if (!badge) badge = head.appendChild(R.el("span", "delivery"));
+    const key = "delivery_" + delivery.status;
+    badge.textContent = t(key) === key ? delivery.status : t(key);
+    badge.className = "delivery delivery-" + delivery.status;
+    let problem = item.querySelector(".delivery-error");
+    if (delivery.error && delivery.status !== "sent") {
+      if (!problem) problem = item.appendChild(R.el("p", "delivery-error"));
+      problem.textContent = t(delivery.status === "failed" ? "rp_failed" : "rp_retrying",
+        { error: delivery.error });
+    } else if (problem) {
+      problem.remove();
+    }
+    let retry = item.querySelector(".delivery-retry");
+    if (delivery.status === "failed" && can.has("reply.submit")) {
+      if (!retry) {
+        retry = item.appendChild(R.el("button", "delivery-retry", t("rp_retry")));
+        retry.type = "button";
+        retry.addEventListener("click", async () => {
+          retry.disabled = true;
+          const answer = await R.api("POST", "/api/messages/" + delivery.message_id + "/retry");
+          if (!answer.ok) {
+            T.toast(answer.error.message);
+            retry.disabled = false;
+          }
+        });
+      }
+    } else if (retry) {
+      retry.remove();
+    }
+  }
+
+  let refreshing = null;
+  function refresh() {
+    if (refreshing) return refreshing;
+    refreshing = R.api("GET", "/api/threads/" + threadId + "/reply").then((answer) => {
+      refreshing = null;
+      if (answer.ok) {
+        reply = answer.reply;
+        render();
+      }
+    });
+    return refreshing;
+  }
+
+  document.addEventListener("tandem:events", (event) => {
+    let changed = false;
+    event.detail.forEach((ev) => {
+      const payload = ev.payload || {};
+      if (ev.type === "message.delivery" && payload.thread_id === threadId) {
+        showDelivery(payload);
+      } else if (["reply.state", "approval.requested", "approval.decided"].includes(ev.type) &&
+                 ev.thread_id === threadId) {
+        changed = true;
+      }
+    });
+    if (changed) refresh();
+  });
+
+  refresh();
+})();

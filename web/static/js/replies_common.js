@@ -1,0 +1,67 @@
+/* What the reply panel, the approvals queue and the template pages share: JSON calls to
+ * the REST API with the page's CSRF token, word diffs, small DOM helpers. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  /** Call the REST API; resolves to {ok: true, ...body} or {ok: false, error: {code, message}}. */
+  async function api(method, path, body) {
+    const t = window.Tandem.t;
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        credentials: "same-origin",
+        headers: {
+          "Accept": "application/json",
+          "Content-Type": "application/json",
+          "X-CSRF-Token": csrfToken(),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      return { ok: false, error: { code: "no_answer", message: t("no_answer") } };
+    }
+    let payload = {};
+    try {
+      payload = await response.json();
+    } catch (error) {
+      payload = {};
+    }
+    if (response.ok) return Object.assign({ ok: true }, payload);
+    return {
+      ok: false,
+      error: payload.error || { code: "http_" + response.status, message: t("no_answer") },
+    };
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  /** Fill `box` with a word diff [{op: same|del|ins, text}]; hide it when there is none. */
+  function showDiff(box, parts) {
+    box.replaceChildren();
+    box.hidden = !parts || !parts.length;
+    (parts || []).forEach((part) => {
+      const tag = part.op === "del" ? "del" : part.op === "ins" ? "ins" : "span";
+      box.appendChild(el(tag, "diff-" + part.op, part.text));
+    });
+  }
+
+  function names(people) {
+    return (people || []).map((person) => person.name).join(", ");
+  }
+
+  window.TandemReplies = { api, el, showDiff, names };
+})();
