@@ -110,6 +110,8 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
         "backend": backend.label, "workers": workers, "claimers": claimers,
         "load": {"boards": bg["boards"], "posts_per_s": load_rate},
         "server_cpu_percent": round(server.cpu_percent),
+        "server_cpu_ms_per_claim": round(server.cpu_seconds * 1000 / max(
+            1, len(got["one_latency"]) + len(got["spread_latency"])), 2),
         "one_thread": {
             "rounds": rounds, "claims": len(got["one_latency"]),
             "latency_ms": percentiles(got["one_latency"], (50, 99)),

@@ -133,6 +133,8 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "drain": drain,
         "batches_per_board_per_s": round(got.batches / max(pool.size, 1) / elapsed, 1),
         "server_cpu_percent": round(server.cpu_percent), "server_peak_rss_mb": mb(server.peak_rss),
+        "server_cpu_us_per_delivery": round(server.cpu_seconds * 1e6 / delivered, 1)
+        if delivered else None,
         "client_cpu_percent": round(clients.cpu_percent),
         "sender_cpu_percent": round(sender.cpu_percent),
     }

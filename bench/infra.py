@@ -300,6 +300,7 @@ class Usage:
         self._cpu0 = 0.0
         self._t0 = 0.0
         self.cpu_percent = 0.0
+        self.cpu_seconds = 0.0
         self.seconds = 0.0
 
     def _sample(self) -> None:
@@ -317,8 +318,8 @@ class Usage:
         self._stop.set()
         self._thread.join()
         self.seconds = time.monotonic() - self._t0
-        used = cpu_seconds(self.pids) - self._cpu0
-        self.cpu_percent = 100 * used / self.seconds if self.seconds else 0.0
+        self.cpu_seconds = cpu_seconds(self.pids) - self._cpu0
+        self.cpu_percent = 100 * self.cpu_seconds / self.seconds if self.seconds else 0.0
         self.peak_rss = max(self.peak_rss, rss_bytes(self.pids))
 
 

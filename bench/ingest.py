@@ -56,6 +56,9 @@ def _round(desk: infra.Desk, channel: Any, done: Prefilled, webhooks: int,
         "failures": failures, "seconds": round(seconds, 2),
         "accepted_per_s": round(accepted / seconds, 1) if seconds else 0,
         "latency_ms": latency, "server_cpu_percent": round(server.cpu_percent),
+        # CPU per webhook barely moves when other work shares the machine; rates do.
+        "server_cpu_ms_per_webhook": round(server.cpu_seconds * 1000 / accepted, 2)
+        if accepted else None,
         "server_peak_rss_mb": mb(server.peak_rss), "sender_cpu_percent": round(sender.cpu_percent),
     }
 

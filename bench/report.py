@@ -51,8 +51,8 @@ def fanout(data: dict[str, Any]) -> str:
         rows.append([
             c["config"], c["boards"], c["rate"], c["deliveries_per_s"], c["offered_per_s"],
             _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], c["lost"],
-            c["drain"], c["server_cpu_percent"], c["server_peak_rss_mb"], c["client_cpu_percent"],
-            c["webhook_ms"]["p99"],
+            c["drain"], c["server_cpu_percent"], c.get("server_cpu_us_per_delivery"),
+            c["server_peak_rss_mb"], c["client_cpu_percent"], c["webhook_ms"]["p99"],
         ])
     memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
                m["kb_per_board"], m["kb_per_added_board"]] for m in data["memory_per_board"]]
@@ -61,8 +61,8 @@ def fanout(data: dict[str, Any]) -> str:
         f"{data['coalesce_ms']} ms, boards spread over {data['client_processes']} client "
         "processes)",
         table(["config", "boards", "posts/s", "deliv/s", "offered/s", "vs floor", "p50 ms",
-               "p95 ms", "p99 ms", "lost", "drain", "srv CPU%", "srv MB", "cli CPU%",
-               "hook p99"], rows),
+               "p95 ms", "p99 ms", "lost", "drain", "srv CPU%", "srv us/deliv", "srv MB",
+               "cli CPU%", "hook p99"], rows),
         f"target: {TARGETS['fanout']}",
         "",
         "MEMORY PER CONNECTED BOARD  (server RSS after connecting, minus RSS before)",
@@ -73,14 +73,16 @@ def fanout(data: dict[str, Any]) -> str:
 def ingest(data: dict[str, Any]) -> str:
     rows = [[r["backend"], r["workers"], r["messages_before"], r["accepted_per_s"],
              r["latency_ms"]["p50"], r["latency_ms"]["p99"], f"{r['persisted']}/{r['accepted']}",
-             sum(r["failures"].values()), r["server_cpu_percent"], r["sender_cpu_percent"],
+             sum(r["failures"].values()), r["server_cpu_percent"],
+             r.get("server_cpu_ms_per_webhook"), r["sender_cpu_percent"],
              r["prefill_seconds"]] for r in data["rounds"]]
     return "\n".join([
         f"INGEST  ({data['concurrency']} concurrent senders, one item per signed webhook, "
         f"up to {data['webhooks_per_round']} webhooks or {data['max_seconds_per_round']:g} s "
         "per round)",
         table(["backend", "workers", "messages", "hooks/s", "p50 ms", "p99 ms",
-               "persisted", "failed", "srv CPU%", "sender CPU%", "prefill s"], rows),
+               "persisted", "failed", "srv CPU%", "srv ms/hook", "sender CPU%", "prefill s"],
+              rows),
         f"target: {TARGETS['ingest']}",
     ])
 
@@ -96,12 +98,14 @@ def claims(data: dict[str, Any]) -> str:
             spread["latency_ms"]["p50"], spread["latency_ms"]["p99"], spread["claims_per_s"],
             f"{spread['threads_held_by_their_claimer']}/{spread['threads']}",
             "yes" if r["correct"] else "NO", r["server_cpu_percent"],
+            r.get("server_cpu_ms_per_claim"),
         ])
     return "\n".join([
         "CLAIMS  (Socket.IO `claim`; one thread: every claimer at once; spread: each claimer "
         "works through its share of the threads)",
         table(["backend", "workers", "load", "claimers", "one p50", "one p99", "one holder",
-               "spread p50", "spread p99", "claims/s", "right holder", "correct", "srv CPU%"],
+               "spread p50", "spread p99", "claims/s", "right holder", "correct", "srv CPU%",
+               "srv ms/claim"],
               rows),
         f"target: {TARGETS['claims']}",
     ])

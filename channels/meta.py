@@ -80,7 +80,7 @@ def graph_error(response: httpx.Response) -> SendError:
         known = REFUSALS.get((code, subcode)) or REFUSALS.get((code, None))
         if known:
             return PermanentError(known)
-    if code in TRANSIENT or response.status_code >= 500:
+    if code in TRANSIENT or response.status_code >= 500 or response.status_code == 429:
         return TemporaryError(f"Meta had a temporary problem ({response.status_code}): {detail}")
     if code is None and response.status_code == 401:
         return PermanentError(REFUSALS[(190, None)])

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.actions.accounts import (
     do_create_api_token,
@@ -270,6 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (SettingsError, ValidationError) as exc:
         print(f"tandem: {_settings_message(exc)}", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        # Connection errors can quote the URL; name the kind of failure, not the details.
+        cause = getattr(exc, "orig", None) or exc
+        print(f"tandem: cannot use the database ({type(cause).__name__}); "
+              "check TANDEM_DATABASE_URL and that the server is running", file=sys.stderr)
         return 1
     return 0
 

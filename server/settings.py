@@ -37,9 +37,10 @@ def async_database_url(raw: str) -> URL:
     """Parse a database URL and choose the async driver for it."""
     try:
         url = make_url(raw)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError):
+        # The parser's own message repeats the URL, password included: leave it out.
         raise SettingsError(
-            f"TANDEM_DATABASE_URL is not a database URL ({exc}); "
+            "TANDEM_DATABASE_URL is not a database URL; "
             "use sqlite:///path/to/file.db or postgresql://user@host/db"
         ) from None
     driver = ASYNC_DRIVERS.get(url.drivername)

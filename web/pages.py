@@ -115,13 +115,17 @@ async def thread_page(request: Request) -> Response:
             ).order_by(Thread.id.desc()).limit(20)  # type: ignore[union-attr]
             other_ids = list((await session.scalars(related)).all())
             others = await cards_by_id(session, other_ids)
+            people = (await session.execute(
+                select(User.id, User.name).where(User.active).order_by(User.name)
+            )).all() if actor.can("thread.assign") else []
         messages = await thread_messages(desk.db, actor, thread_id)
         await _name_authors(desk, messages)
     except Unauthenticated:
         return _to_login(request)
     card = found[thread_id].model_dump(mode="json")
     data = {"seq": seq, "thread": card, "messages": messages,
-            "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)}}
+            "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
+            "users": [{"id": u.id, "name": u.name} for u in people]}
     return render(
         request, "thread.html", thread=card, messages=messages,
         others=[others[i].model_dump(mode="json") for i in other_ids if i in others],

@@ -21,10 +21,11 @@ from sqlmodel import col
 
 from channels.registry import ADAPTERS
 from server.actions.cards import card
+from server.actions.windows import aware
 from server.db import Database, Tx
 from server.events import event_row
 from server.events.escalation import EscalationLinked
-from server.models import Channel, Contact, Event, Message, OutboxItem, Thread
+from server.models import Channel, Contact, Customer, Event, Message, OutboxItem, Thread
 
 log = logging.getLogger("tandem.escalation")
 ATTEMPTS = 3
@@ -56,8 +57,17 @@ async def _recipient(db: Database, message_id: int) -> tuple[int, str] | None:
 
 
 async def _contact_for(tx: Tx, thread: Thread, recipient: str) -> Contact:
+    """The customer's contact under their private id: one customer with the commenter."""
     known = await tx.session.get(Contact, thread.contact_id)
     assert known is not None
+    if known.customer_id is None:
+        customer = Customer(display_name=known.name)
+        tx.session.add(customer)
+        await tx.session.flush()
+        known.customer_id = customer.id
+        for linked in (thread, await tx.session.get(Thread, thread.public_thread_id)):
+            if linked is not None and linked.customer_id is None:
+                linked.customer_id = customer.id
     contact = await tx.session.scalar(select(Contact).where(
         col(Contact.channel_id) == thread.channel_id, col(Contact.external_id) == recipient))
     if contact is None:
@@ -78,7 +88,9 @@ async def _relink(tx: Tx, thread_id: int, recipient: str) -> None:
     contact = await _contact_for(tx, thread, recipient)
     existing = await tx.session.scalar(select(Thread).where(
         col(Thread.channel_id) == thread.channel_id, col(Thread.external_key) == key))
-    changed = [thread]
+    public = await tx.session.get(Thread, thread.public_thread_id)
+    assert public is not None
+    changed = [thread, public]
     if existing is None:
         thread.external_key = key
         thread.contact_id = contact.id  # type: ignore[assignment]
@@ -86,17 +98,18 @@ async def _relink(tx: Tx, thread_id: int, recipient: str) -> None:
         # They wrote to the page privately before: the conversation continues there.
         await tx.session.execute(update(Message).where(col(Message.thread_id) == thread.id)
                                  .values(thread_id=existing.id))
-        public = await tx.session.get(Thread, thread.public_thread_id)
-        assert public is not None
         public.private_thread_id = existing.id
         existing.public_thread_id = public.id
+        existing.customer_id = existing.customer_id or contact.customer_id
         existing.message_count += thread.message_count
+        existing.last_message_at = max(aware(existing.last_message_at),
+                                       aware(thread.last_message_at))
         if existing.status == "resolved":
             existing.status = "open"
         thread.message_count = 0
         thread.public_thread_id = None
         thread.status = "resolved"
-        changed += [existing, public]
+        changed.append(existing)
     await tx.session.flush()
     tx.audit("escalation.linked", None, thread.id, recipient_id=recipient,
              continued_in=existing.id if existing else None)

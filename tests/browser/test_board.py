@@ -49,7 +49,7 @@ def test_posts_and_claims_reach_every_open_board(desk: Desk, api: DeskApi) -> No
     card(a, text).get_by_role("button", name="Claim").click()
 
     expect(card(a, text)).to_contain_text("claimed by you", timeout=LIVE_MS)
-    expect(card(b, text)).to_contain_text(f"held by {anna.name}", timeout=1000)
+    expect(card(b, text)).to_contain_text(f"held by {anna.name}", timeout=LIVE_MS)
 
     card(b, text).locator(".excerpt").click()
     expect(card(b, text)).to_have_attribute("aria-selected", "true")

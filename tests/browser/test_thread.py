@@ -82,6 +82,11 @@ def test_claim_release_take_over_and_status_on_the_thread_page(desk: Desk, api: 
     expect(a.locator("#thread-status")).to_have_text("pending", timeout=LIVE_MS)
     expect(a.get_by_label("Status")).to_have_value("pending")
 
+    s.get_by_label("assigned to").select_option(label=agent.name)
+
+    expect(a.locator("#thread-assignee")).to_have_text("assigned to you", timeout=LIVE_MS)
+    expect(a.get_by_label("assigned to")).to_have_count(0)  # agents do not assign
+
     s.get_by_role("button", name="Release").click()
     expect(a.locator("#thread-holder")).to_have_text("unclaimed", timeout=LIVE_MS)
     expect(a.get_by_role("button", name="Claim")).to_be_visible()

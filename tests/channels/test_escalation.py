@@ -237,3 +237,37 @@ def test_the_thread_page_panel_shows_the_window_and_takes_it_private(
                           data={"text": "Hallo Rita, wir melden uns privat."})
     assert taken.status_code == 200 and "private follow-up" in taken.text
     wait_until(lambda: fake.sent_of("private_reply", fresh.id), what="the private reply")
+
+
+async def test_a_customer_who_wrote_privately_before_continues_there(
+    network_desk: NetworkDesk,
+) -> None:
+    desk, fake, api = network_desk, network_desk.meta, network_desk.api
+    page = fake.account("facebook")
+    channel = desk.meta_channel(page)
+    agent = api.person()
+    tom = fake.customer("Tom Weber")
+    desk.post_meta(channel, fake.message_webhook(page, tom, "Frage zu meinem Tarif"),
+                   page.app_secret)
+    earlier = thread_with(api, agent, "Frage zu meinem Tarif")
+    comment = fake.comment(page, tom, "Und öffentlich: wo bleibt die Antwort?")
+    desk.post_meta(channel, fake.comment_webhook(comment), page.app_secret)
+    public = thread_with(api, agent, "wo bleibt die Antwort")
+
+    taken = api.call(agent, "POST", f"/api/threads/{public['id']}/take-private",
+                     json={"text": "Wir antworten Ihnen im Chat."})
+    assert taken.status_code == 200, taken.text
+
+    def continued() -> dict[str, Any] | None:
+        shown = card_of(api, agent, public["id"])["thread"]
+        return shown if shown["private_thread_id"] == earlier["id"] else None
+
+    await eventually(continued, what="the link to the earlier conversation")
+    conversation = card_of(api, agent, earlier["id"])
+    assert [m["text"] for m in conversation["messages"]] == [
+        "Frage zu meinem Tarif", "Wir antworten Ihnen im Chat."]
+    assert conversation["thread"]["public_thread_id"] == public["id"]
+    placeholder = card_of(api, agent, taken.json()["private_thread_id"])["thread"]
+    assert placeholder["status"] == "resolved" and placeholder["message_count"] == 0
+    desk.post_meta(channel, fake.message_webhook(page, tom, "Danke!"), page.app_secret)
+    assert card_of(api, agent, earlier["id"])["messages"][-1]["text"] == "Danke!"

@@ -15,6 +15,7 @@
     release: document.getElementById("release"),
     takeOver: document.getElementById("take-over"),
     status: document.getElementById("status-select"),
+    assign: document.getElementById("assign-select"),
     statusBadge: document.getElementById("thread-status"),
     holder: document.getElementById("thread-holder"),
     assignee: document.getElementById("thread-assignee"),
@@ -51,6 +52,9 @@
     ui.statusBadge.textContent = t("status_" + card.status);
     ui.statusBadge.className = "badge status-" + card.status;
     if (document.activeElement !== ui.status) ui.status.value = card.status;
+    if (ui.assign && document.activeElement !== ui.assign) {
+      ui.assign.value = card.assignee ? String(card.assignee.id) : "";
+    }
     ui.status.disabled = !can.has("thread.update");
     tick();
   }
@@ -202,6 +206,14 @@
     const answer = await command("update", { status: wanted });
     if (!answer.ok) ui.status.value = card.status;
   });
+
+  if (ui.assign) {
+    ui.assign.addEventListener("change", async () => {
+      const userId = ui.assign.value ? Number(ui.assign.value) : null;
+      const answer = await command("assign", { user_id: userId });
+      if (!answer.ok) ui.assign.value = card.assignee ? String(card.assignee.id) : "";
+    });
+  }
 
   if (ui.reply) {
     ui.reply.addEventListener("input", () => {
