@@ -2,11 +2,15 @@
 # Tandem's production image: docker build -t tandem-desk .
 # Runs `tandem serve` as a non-root user; see compose.yaml for PostgreSQL + Redis + migrate.
 
-# --- browser libraries from the npm registry ----------------------------------------------
+# --- browser libraries from the npm registry, and the draft editor's bundle ---------------
 FROM node:20-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+# npm ci runs package.json's postinstall (npm run build): esbuild bundles
+# web/static/js/draft-src.js into web/static/build/draft.js.
+COPY web/static/js web/static/js
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
+    && test -s web/static/build/draft.js
 
 # --- the desk and its dependencies, installed into a venv ---------------------------------
 FROM python:3.11-slim AS python
@@ -39,6 +43,7 @@ COPY --from=python /opt/tandem /opt/tandem
 ARG SITE=/opt/tandem/lib/python3.11/site-packages
 COPY --from=assets /assets/node_modules/htmx.org/dist ${SITE}/node_modules/htmx.org/dist
 COPY --from=assets /assets/node_modules/socket.io-client/dist ${SITE}/node_modules/socket.io-client/dist
+COPY --from=assets /assets/web/static/build ${SITE}/web/static/build
 # Fail the build, not the first page view, if that layout ever changes.
 RUN python -c "from web.assets import NODE_MODULES, VENDOR; \
 missing = [p for p in VENDOR.values() if not (NODE_MODULES / p).is_file()]; \

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing as mp
 import time
 from array import array
@@ -20,30 +21,42 @@ from typing import Any
 
 import socketio
 
-from bench.sender import parse_post
+from bench.sender import board_seq, parse_post
 
 CONNECT_AT_ONCE = 25
+RECONNECT_ATTEMPTS = 20
 
 
-class _Tag:
+class _Shared:
+    """What every board of one worker shares: the current run's tag, and whether we are done."""
+
     prefix = "\0"  # matches no post until a run starts
+    closing = False
 
 
 class Board:
-    __slots__ = ("batches", "client", "dupes", "got", "tag")
+    """One board. Like the board page, it reconnects after a drop and resumes from its seq."""
 
-    def __init__(self, tag: _Tag) -> None:
-        self.tag = tag
+    __slots__ = ("batches", "client", "drops", "dupes", "got", "live", "reloads", "seq",
+                 "shared", "token", "url")
+
+    def __init__(self, shared: _Shared, url: str, token: str) -> None:
+        self.shared = shared
+        self.url = url
+        self.token = token
         self.got: dict[int, float] = {}
-        self.dupes = 0
-        self.batches = 0
+        self.seq = 0
+        self.dupes = self.batches = self.drops = self.reloads = 0
+        self.live = False  # joined once: from then on a drop is repaired
         self.client = socketio.AsyncClient(reconnection=False)
         self.client.on("events", self.on_events)
+        self.client.on("disconnect", self.on_disconnect)
 
     def on_events(self, batch: dict[str, Any]) -> None:
         now = time.time()
         self.batches += 1
-        prefix = self.tag.prefix
+        self.seq = max(self.seq, int(batch.get("upto") or 0))
+        prefix = self.shared.prefix
         for event in batch.get("events", ()):
             if event.get("type") != "message.added":
                 continue
@@ -55,23 +68,51 @@ class Board:
             else:
                 self.got[number] = now
 
+    def on_disconnect(self, *_: Any) -> None:
+        if self.live and not self.shared.closing:
+            self.drops += 1
+            asyncio.get_running_loop().create_task(self.reconnect())
+
+    async def join(self, since: int) -> None:
+        await self.client.connect(
+            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=30
+        )
+        answer = await self.client.call("resume", {"since": since}, timeout=60)
+        if answer.get("reload"):
+            # Too far behind: the page reloads the board and resumes from its fresh seq. What
+            # it missed is in the reloaded board, not in events, so it counts as lost here.
+            self.reloads += 1
+            fresh = await board_seq(self.url, self.token)
+            answer = await self.client.call("resume", {"since": fresh}, timeout=60)
+        if not answer.get("ok") or answer.get("reload"):
+            raise RuntimeError(f"resume refused: {answer}")
+        self.seq = max(self.seq, int(answer.get("seq") or 0))
+        self.live = True
+
+    async def reconnect(self) -> None:
+        for attempt in range(RECONNECT_ATTEMPTS):
+            await asyncio.sleep(min(5.0, 0.5 * (attempt + 1)))
+            if self.shared.closing or self.client.connected:
+                return
+            try:
+                await self.join(self.seq)
+                return
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await self.client.disconnect()
+
 
 async def _connect(
-    boards: list[Board], tag: _Tag, plan: list[tuple[str, str, int]]
+    boards: list[Board], shared: _Shared, plan: list[tuple[str, str, int]]
 ) -> dict[str, Any]:
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
     errors: dict[str, int] = {}
 
     async def one(url: str, token: str, since: int) -> None:
-        board = Board(tag)
+        board = Board(shared, url, token)
         async with gate:
             try:
-                await board.client.connect(
-                    url, auth={"token": token}, transports=["websocket"], wait_timeout=30
-                )
-                answer = await board.client.call("resume", {"since": since}, timeout=60)
-                if not answer.get("ok") or answer.get("reload"):
-                    raise RuntimeError(f"resume refused: {answer}")
+                await board.join(since)
             except Exception as exc:
                 why = f"{type(exc).__name__}: {exc}"[:120]
                 errors[why] = errors.get(why, 0) + 1
@@ -108,29 +149,35 @@ def _collect(boards: list[Board], accepted: dict[int, float]) -> dict[str, Any]:
         "dupes": sum(b.dupes for b in boards),
         "received": sum(len(b.got) for b in boards),
         "batches": sum(b.batches for b in boards),
+        "drops": sum(b.drops for b in boards),
+        "reloads": sum(b.reloads for b in boards),
         "last": last,
     }
 
 
 async def _serve(conn: Connection) -> None:
+    # Drops are counted and repaired by the boards; the client library's own log adds nothing.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+    logging.getLogger("socketio.client").setLevel(logging.CRITICAL)
     loop = asyncio.get_running_loop()
     boards: list[Board] = []
-    tag = _Tag()
+    shared = _Shared()
     while True:
         command, args = await loop.run_in_executor(None, conn.recv)
         if command == "connect":
-            conn.send(await _connect(boards, tag, args))
+            conn.send(await _connect(boards, shared, args))
         elif command == "start":
-            tag.prefix = args
+            shared.prefix = args
             for board in boards:
                 board.got.clear()
-                board.dupes = board.batches = 0
+                board.dupes = board.batches = board.drops = board.reloads = 0
             conn.send(None)
         elif command == "progress":
             conn.send(sum(len(b.got) for b in boards))
         elif command == "collect":
             conn.send(_collect(boards, args))
         elif command == "close":
+            shared.closing = True
             await asyncio.gather(
                 *(b.client.disconnect() for b in boards if b.client.connected),
                 return_exceptions=True,
@@ -151,6 +198,8 @@ class Collected:
     dupes: int = 0
     received: int = 0
     batches: int = 0
+    drops: int = 0
+    reloads: int = 0
     last: float = 0.0
 
 
@@ -210,6 +259,8 @@ class BoardPool:
             out.dupes += part["dupes"]
             out.received += part["received"]
             out.batches += part["batches"]
+            out.drops += part["drops"]
+            out.reloads += part["reloads"]
             out.last = max(out.last, part["last"])
         return out
 

@@ -130,7 +130,7 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "latency_ms": percentiles(got.latencies_ms),
         "webhook_ms": {"p50": webhook["p50"], "p99": webhook["p99"]},
         "lost": got.missing, "boards_missing_posts": got.boards_missing, "duplicates": got.dupes,
-        "drain": drain,
+        "drain": drain, "board_drops": got.drops, "board_reloads": got.reloads,
         "batches_per_board_per_s": round(got.batches / max(pool.size, 1) / elapsed, 1),
         "server_cpu_percent": round(server.cpu_percent), "server_peak_rss_mb": mb(server.peak_rss),
         "server_cpu_us_per_delivery": round(server.cpu_seconds * 1e6 / delivered, 1)

@@ -48,11 +48,13 @@ def fanout(data: dict[str, Any]) -> str:
     rows = []
     for c in data["cells"]:
         lat = c["latency_ms"]
+        lost = str(c["lost"]) if c["drain"] == "complete" else f"{c['lost']} ({c['drain']})"
         rows.append([
-            c["config"], c["boards"], c["rate"], c["deliveries_per_s"], c["offered_per_s"],
-            _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], c["lost"],
-            c["drain"], c["server_cpu_percent"], c.get("server_cpu_us_per_delivery"),
-            c["server_peak_rss_mb"], c["client_cpu_percent"], c["webhook_ms"]["p99"],
+            c["config"], c["boards"], c["rate"], c["deliveries_per_s"],
+            _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], lost,
+            c.get("board_drops", 0), sum(c["send_failures"].values()), c["webhook_ms"]["p99"],
+            c["server_cpu_percent"], c.get("server_cpu_us_per_delivery"),
+            c["server_peak_rss_mb"], c["client_cpu_percent"],
         ])
     memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
                m["kb_per_board"], m["kb_per_added_board"]] for m in data["memory_per_board"]]
@@ -60,9 +62,12 @@ def fanout(data: dict[str, Any]) -> str:
         f"FAN-OUT  ({data['seconds_per_cell']:g} s of posts per cell, coalescing "
         f"{data['coalesce_ms']} ms, boards spread over {data['client_processes']} client "
         "processes)",
-        table(["config", "boards", "posts/s", "deliv/s", "offered/s", "vs floor", "p50 ms",
-               "p95 ms", "p99 ms", "lost", "drain", "srv CPU%", "srv us/deliv", "srv MB",
-               "cli CPU%", "hook p99"], rows),
+        table(["config", "boards", "posts/s", "deliv/s", "vs floor", "p50 ms", "p95 ms",
+               "p99 ms", "lost", "drops", "hooks failed", "hook p99 ms", "srv CPU%",
+               "srv us/deliv", "srv MB", "cli CPU%"], rows),
+        "deliv/s: (post, board) pairs per second (offered = boards x posts/s); lost: pairs "
+        "never received; drops: board connections the server dropped (each board reconnects "
+        "and resumes); CPU in % of one core; cli = all client processes together",
         f"target: {TARGETS['fanout']}",
         "",
         "MEMORY PER CONNECTED BOARD  (server RSS after connecting, minus RSS before)",
