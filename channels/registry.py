@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from channels.base import ChannelAdapter, ReplySender
+from channels.base import Capabilities, ChannelAdapter, ReplySender
 from channels.meta import MetaAdapter
 from channels.simulated_network import SimulatedNetwork
 from channels.webhook import GenericWebhook
@@ -29,3 +29,20 @@ def configure(urls: Mapping[str, str]) -> None:
         setup = getattr(adapter, "configure", None)
         if setup is not None:
             setup(urls)
+
+
+# The simulator imitates real networks, so its channels promise what those networks do;
+# YouTube (no adapter yet) answers in public only.
+_SIMULATED_ONLY = {
+    "youtube": Capabilities(public_reply=True, private_reply_to_public=False,
+                            direct_messages=False),
+}
+
+
+def capabilities(adapter: str, network: str) -> Capabilities | None:
+    """What a channel can do, given its adapter name and network."""
+    if adapter == "simulator":
+        real = ADAPTERS.get(network)
+        return real.capabilities if real else _SIMULATED_ONLY.get(network)
+    found = ADAPTERS.get(adapter)
+    return found.capabilities if found else None

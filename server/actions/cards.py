@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from channels.registry import ADAPTERS
+from channels.registry import capabilities
 from server.actions.windows import windows
 from server.errors import Invalid
 from server.events import ThreadCard, UserRef
@@ -107,8 +107,7 @@ def card_of(
     thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
     customer_last_at: datetime | None = None,
 ) -> ThreadCard:
-    adapter = ADAPTERS.get(channel.adapter)
-    open_for = windows(adapter.capabilities if adapter else None, thread.visibility,
+    open_for = windows(capabilities(channel.adapter, channel.network), thread.visibility,
                        thread.private_thread_id, customer_last_at)
     return ThreadCard(
         id=thread.id,  # type: ignore[arg-type]

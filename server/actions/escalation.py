@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels.base import Capabilities
-from channels.registry import ADAPTERS
+from channels.registry import capabilities
 from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.outbox import enqueue_reply
@@ -70,8 +70,7 @@ class Returned:
 
 
 def capabilities_of(channel: Channel) -> Capabilities | None:
-    adapter = ADAPTERS.get(channel.adapter)
-    return adapter.capabilities if adapter else None
+    return capabilities(channel.adapter, channel.network)
 
 
 async def _customer_item(tx: Tx, thread: Thread) -> Message | None:
