@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from server.db import Database
 from server.models import Event
@@ -115,8 +116,8 @@ class EventStream:
                 rows = (
                     await session.scalars(
                         select(Event)
-                        .where(Event.seq > self.upto)
-                        .order_by(Event.seq)  # type: ignore[arg-type, operator]
+                        .where(col(Event.seq) > self.upto)
+                        .order_by(col(Event.seq))
                         .limit(FETCH_LIMIT)
                     )
                 ).all()
@@ -169,8 +170,8 @@ class EventStream:
                 rows = (
                     await session.scalars(
                         select(Event)
-                        .where(Event.seq > after, Event.seq <= upto)  # type: ignore[arg-type, operator]
-                        .order_by(Event.seq)  # type: ignore[arg-type]
+                        .where(col(Event.seq) > after, col(Event.seq) <= upto)
+                        .order_by(col(Event.seq))
                     )
                 ).all()
             picked = [StreamEvent.of(row) for row in rows]

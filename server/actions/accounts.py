@@ -8,6 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlmodel import col
 
 from server.db import Database, Tx
 from server.errors import N_, Conflict, Invalid, NotFound, Throttled, Unauthenticated
@@ -41,7 +42,7 @@ def check_email(email: str) -> str:
 
 
 async def ensure_default_roles(tx: Tx) -> None:
-    existing = set((await tx.session.scalars(select(Role.name))).all())
+    existing = set((await tx.session.scalars(select(col(Role.name)))).all())
     for name, permissions in DEFAULT_ROLES.items():
         if name not in existing:
             tx.session.add(Role(name=name, permissions=permissions, builtin=True))
@@ -49,7 +50,7 @@ async def ensure_default_roles(tx: Tx) -> None:
 
 
 async def role_by_name(tx: Tx, name: str) -> Role:
-    role = await tx.session.scalar(select(Role).where(Role.name == name))
+    role = await tx.session.scalar(select(Role).where(col(Role.name) == name))
     if role is None:
         raise NotFound("There is no role %(role)s.", role=name)
     return role
@@ -70,7 +71,7 @@ async def do_create_user(
         raise Invalid("A user needs a name.")
     if password is not None:
         check_password(password)
-    if await tx.session.scalar(select(User.id).where(User.email == email)) is not None:
+    if await tx.session.scalar(select(col(User.id)).where(col(User.email) == email)) is not None:
         raise Conflict("A user with the e-mail %(email)s exists already.", email=email)
     role_row = await role_by_name(tx, role)
     user = User(
@@ -101,7 +102,9 @@ async def actor_for_user(tx_or_session: object, user_id: int) -> Actor | None:
     session = getattr(tx_or_session, "session", tx_or_session)
     row = (
         await session.execute(  # type: ignore[attr-defined]
-            select(User, Role).join(Role, Role.id == User.role_id).where(User.id == user_id)
+            select(User, Role)
+            .join(Role, col(Role.id) == col(User.role_id))
+            .where(col(User.id) == user_id)
         )
     ).first()
     if row is None or not row[0].active:
@@ -127,11 +130,13 @@ async def sign_in(
     window_start = now - timedelta(seconds=settings.login_window_seconds)
     async with db.write() as tx:
         failures = await tx.session.scalar(
-            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > window_start)
+            select(func.count()).where(
+                col(LoginFailure.key) == key, col(LoginFailure.at) > window_start
+            )
         )
         if (failures or 0) >= settings.login_max_failures:
             raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
-        user = await tx.session.scalar(select(User).where(User.email == key))
+        user = await tx.session.scalar(select(User).where(col(User.email) == key))
         if not password_matches(user.password_hash if user else None, password) or not (
             user and user.active
         ):
@@ -140,7 +145,7 @@ async def sign_in(
             failed = True
         else:
             failed = False
-            await tx.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+            await tx.session.execute(delete(LoginFailure).where(col(LoginFailure.key) == key))
             token, session_row = start_session(tx, user.id, settings)  # type: ignore[arg-type]
             tx.audit("user.sign_in", user.id, ip=ip)
     # Raised outside the block so the failure row above is committed, not rolled back.
@@ -171,14 +176,14 @@ def password_matches(stored: str | None, password: str) -> bool:
 async def sign_out(db: Database, token: str) -> None:
     async with db.write() as tx:
         await tx.session.execute(
-            delete(UserSession).where(UserSession.token_hash == token_hash(token))
+            delete(UserSession).where(col(UserSession.token_hash) == token_hash(token))
         )
 
 
 async def session_for_token(db: Database, token: str) -> tuple[Actor, UserSession] | None:
     async with db.read() as session:
         row = await session.scalar(
-            select(UserSession).where(UserSession.token_hash == token_hash(token))
+            select(UserSession).where(col(UserSession.token_hash) == token_hash(token))
         )
         if row is None or row.expires_at <= utcnow():
             return None
@@ -190,14 +195,14 @@ async def actor_for_api_token(db: Database, token: str) -> Actor | None:
     async with db.read() as session:
         row = await session.scalar(
             select(ApiToken).where(
-                ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)  # type: ignore[union-attr]
+                col(ApiToken.token_hash) == token_hash(token), col(ApiToken.revoked_at).is_(None)
             )
         )
         return await actor_for_user(session, row.user_id) if row else None
 
 
 async def do_create_api_token(tx: Tx, email: str, name: str = "") -> str:
-    user = await tx.session.scalar(select(User).where(User.email == check_email(email)))
+    user = await tx.session.scalar(select(User).where(col(User.email) == check_email(email)))
     if user is None:
         raise NotFound("There is no user with the e-mail %(email)s.", email=email)
     if not user.active:
@@ -210,10 +215,10 @@ async def do_create_api_token(tx: Tx, email: str, name: str = "") -> str:
 
 async def do_set_password(tx: Tx, email: str, password: str, actor_id: int | None = None) -> None:
     check_password(password)
-    user = await tx.session.scalar(select(User).where(User.email == check_email(email)))
+    user = await tx.session.scalar(select(User).where(col(User.email) == check_email(email)))
     if user is None:
         raise NotFound("There is no user with the e-mail %(email)s.", email=email)
     user.password_hash = hash_password(password)
     # A new password signs the user out everywhere.
-    await tx.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    await tx.session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
     tx.audit("user.password", actor_id, user_id=user.id)

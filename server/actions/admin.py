@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlmodel import col
 
 from server.actions.accounts import (
     check_password,
@@ -59,13 +60,13 @@ class UserRow:
 
 async def users_overview(session: Any, user_id: int | None = None) -> list[UserRow]:
     query = (
-        select(User, Role.name, Team.name)
-        .join(Role, Role.id == User.role_id)
-        .outerjoin(Team, Team.id == User.team_id)
-        .order_by(func.lower(User.name), User.id)
+        select(User, col(Role.name), col(Team.name))
+        .join(Role, col(Role.id) == col(User.role_id))
+        .outerjoin(Team, col(Team.id) == col(User.team_id))
+        .order_by(func.lower(col(User.name)), col(User.id))
     )
     if user_id is not None:
-        query = query.where(User.id == user_id)
+        query = query.where(col(User.id) == user_id)
     rows = (await session.execute(query)).all()
     return [
         UserRow(id=u.id, name=u.name, email=u.email, role=role, team=team, active=u.active,
@@ -75,7 +76,7 @@ async def users_overview(session: Any, user_id: int | None = None) -> list[UserR
 
 
 async def roles_overview(session: Any) -> list[Role]:
-    return list((await session.scalars(select(Role).order_by(Role.id))).all())
+    return list((await session.scalars(select(Role).order_by(col(Role.id)))).all())
 
 
 # -- users -----------------------------------------------------------------------------
@@ -104,7 +105,9 @@ async def _user(tx: Tx, user_id: int) -> User:
 async def _new_invitation(tx: Tx, user_id: int) -> str:
     # One open link per person: a new one replaces any earlier unused link.
     await tx.session.execute(
-        delete(Invitation).where(Invitation.user_id == user_id, Invitation.used_at.is_(None))  # type: ignore[union-attr]
+        delete(Invitation).where(
+            col(Invitation.user_id) == user_id, col(Invitation.used_at).is_(None)
+        )
     )
     token = new_token()
     tx.session.add(Invitation(
@@ -156,7 +159,7 @@ async def do_set_active(tx: Tx, actor: Actor, user_id: int, active: bool) -> Use
     if not active:
         # API tokens stay in the table but stop working: the caller lookup refuses
         # inactive users. Sessions go, so a reactivation does not revive old browsers.
-        await tx.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+        await tx.session.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
     tx.audit("user.activate" if active else "user.deactivate", actor.id, user_id=user_id)
     return user
 
@@ -176,7 +179,7 @@ async def do_create_role(tx: Tx, actor: Actor, name: str) -> Role:
     name = " ".join(name.split())
     if not name or len(name) > ROLE_NAME_MAX:
         raise Invalid("A role needs a name of up to %(count)d characters.", count=ROLE_NAME_MAX)
-    if await tx.session.scalar(select(Role.id).where(Role.name == name)) is not None:
+    if await tx.session.scalar(select(col(Role.id)).where(col(Role.name) == name)) is not None:
         raise Conflict("There is a role %(role)s already.", role=name)
     role = Role(name=name, permissions=[], builtin=False)
     tx.session.add(role)
@@ -200,7 +203,7 @@ async def do_save_role(tx: Tx, actor: Actor, role_id: int, permissions: list[str
 
 async def check_invitation(session: Any, token: str) -> tuple[Invitation, User]:
     invitation = await session.scalar(
-        select(Invitation).where(Invitation.token_hash == token_hash(token))
+        select(Invitation).where(col(Invitation.token_hash) == token_hash(token))
     )
     if invitation is None:
         raise NotFound("This invitation link is not valid. Ask an admin for a new one.")
@@ -224,7 +227,7 @@ async def do_accept_invitation(
     # Conditional, so two tabs racing on one link cannot both use it.
     used = await tx.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
         .values(used_at=utcnow())
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
@@ -260,8 +263,8 @@ async def change_password(
     async with db.write() as tx:
         user = await _user(tx, actor.id)
         failures = await tx.session.scalar(
-            select(func.count()).where(LoginFailure.key == user.email,
-                                       LoginFailure.at > window_start)
+            select(func.count()).where(col(LoginFailure.key) == user.email,
+                                       col(LoginFailure.at) > window_start)
         )
         if (failures or 0) >= settings.login_max_failures:
             raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
@@ -272,9 +275,9 @@ async def change_password(
         else:
             check_password(new)
             user.password_hash = hash_password(new)
-            others = delete(UserSession).where(UserSession.user_id == user.id)
+            others = delete(UserSession).where(col(UserSession.user_id) == user.id)
             if keep_session_id is not None:
-                others = others.where(UserSession.id != keep_session_id)
+                others = others.where(col(UserSession.id) != keep_session_id)
             await tx.session.execute(others)
             tx.audit("user.password", actor.id, user_id=user.id)
     # Raised after the block so the failure row is committed, as in sign_in.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from server.crypto import SecretBox
 from server.db import Database, Tx
@@ -75,5 +76,5 @@ async def channel_with_secret(db: Database, box: SecretBox, channel_id: int) -> 
 async def channels_by_adapter(db: Database, adapter: str) -> list[Channel]:
     async with db.read() as session:
         return list(
-            (await session.scalars(select(Channel).where(Channel.adapter == adapter))).all()
+            (await session.scalars(select(Channel).where(col(Channel.adapter) == adapter))).all()
         )

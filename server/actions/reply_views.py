@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from server.db import Database
 from server.errors import Invalid, NotFound
@@ -32,9 +33,9 @@ def word_diff(before: str, after: str) -> list[DiffPart]:
         if not text:
             return
         if parts and parts[-1].op == op:
-            parts[-1] = DiffPart(op=op, text=parts[-1].text + text)  # type: ignore[arg-type]
+            parts[-1] = DiffPart(op=op, text=parts[-1].text + text)
         else:
-            parts.append(DiffPart(op=op, text=text))  # type: ignore[arg-type]
+            parts.append(DiffPart(op=op, text=text))
 
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -49,7 +50,9 @@ async def user_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[in
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = (await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))).all()  # type: ignore[union-attr]
+    rows = (await session.execute(
+        select(col(User.id), col(User.name)).where(col(User.id).in_(wanted))
+    )).all()
     return {uid: UserRef(id=uid, name=name) for uid, name in rows}
 
 
@@ -61,9 +64,9 @@ async def approval_views(
     thread_ids = {a.thread_id for a in approvals}
     rows = (await session.execute(
         select(Thread, Channel, Contact)
-        .join(Channel, Channel.id == Thread.channel_id)
-        .join(Contact, Contact.id == Thread.contact_id)
-        .where(Thread.id.in_(thread_ids))  # type: ignore[union-attr]
+        .join(Channel, col(Channel.id) == col(Thread.channel_id))
+        .join(Contact, col(Contact.id) == col(Thread.contact_id))
+        .where(col(Thread.id).in_(thread_ids))
     )).all()
     threads = {t.id: (t, ch, co) for t, ch, co in rows}
     people = await user_refs(session, [
@@ -74,12 +77,12 @@ async def approval_views(
         thread, channel, contact = threads[a.thread_id]
         corrected = a.final_text is not None and a.final_text != a.submitted_text
         views.append(ApprovalView(
-            id=a.id,  # type: ignore[arg-type]
+            id=a.id,
             thread_id=a.thread_id,
-            status=a.status,  # type: ignore[arg-type]
+            status=a.status,
             network=channel.network,
             channel_name=channel.name,
-            visibility=thread.visibility,  # type: ignore[arg-type]
+            visibility=thread.visibility,
             customer_name=contact.name,
             excerpt=thread.excerpt,
             submitted_by=people.get(a.submitted_by_id) or UserRef(id=a.submitted_by_id, name="?"),
@@ -90,7 +93,7 @@ async def approval_views(
             comment=a.comment,
             decided_by=people.get(a.decided_by_id) if a.decided_by_id else None,
             message_id=a.message_id,
-            created_at=iso(a.created_at),  # type: ignore[arg-type]
+            created_at=iso(a.created_at),
             decided_at=iso(a.decided_at),
         ))
     return views
@@ -110,11 +113,11 @@ async def approvals_queue(
         raise Invalid("Unknown status %(value)s.", value=status)
     query = select(Approval)
     if status == "open":
-        query = query.where(Approval.status.in_(QUEUE_STATUSES)).order_by(Approval.id)  # type: ignore[attr-defined]
+        query = query.where(col(Approval.status).in_(QUEUE_STATUSES)).order_by(col(Approval.id))
     else:
-        query = query.where(Approval.status == status).order_by(Approval.id.desc())  # type: ignore[union-attr]
+        query = query.where(col(Approval.status) == status).order_by(col(Approval.id).desc())
     if thread_id is not None:
-        query = query.where(Approval.thread_id == thread_id)
+        query = query.where(col(Approval.thread_id) == thread_id)
     async with db.read() as session:
         rows = (await session.scalars(query.limit(limit))).all()
         return await approval_views(session, rows)
@@ -130,8 +133,8 @@ def message_json(message: Message, author_name: str) -> dict[str, Any]:
 
 async def messages_json(session: AsyncSession, messages: Sequence[Message]) -> list[dict[str, Any]]:
     contacts = {m.contact_id for m in messages if m.contact_id}
-    names: dict[int, str] = dict((await session.execute(
-        select(Contact.id, Contact.name).where(Contact.id.in_(contacts))  # type: ignore[union-attr]
+    names: dict[int | None, str] = dict((await session.execute(
+        select(col(Contact.id), col(Contact.name)).where(col(Contact.id).in_(contacts))
     )).all()) if contacts else {}
     people = await user_refs(session, [m.author_user_id for m in messages])
     return [
@@ -148,20 +151,20 @@ async def thread_reply(db: Database, actor: Actor, thread_id: int) -> dict[str, 
     async with db.read() as session:
         if await session.get(Thread, thread_id) is None:
             raise NotFound("There is no thread %(id)s.", id=thread_id)
-        draft = await session.scalar(select(Draft).where(Draft.thread_id == thread_id))
+        draft = await session.scalar(select(Draft).where(col(Draft.thread_id) == thread_id))
         approval = await session.scalar(
-            select(Approval).where(Approval.thread_id == thread_id)
-            .order_by(Approval.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(Approval).where(col(Approval.thread_id) == thread_id)
+            .order_by(col(Approval.id).desc()).limit(1)
         )
         outgoing = (await session.execute(
             select(Message, OutboxItem)
-            .outerjoin(OutboxItem, OutboxItem.message_id == Message.id)
-            .where(Message.thread_id == thread_id, Message.direction == "out")
-            .order_by(Message.id)  # type: ignore[arg-type]
+            .outerjoin(OutboxItem, col(OutboxItem.message_id) == col(Message.id))
+            .where(col(Message.thread_id) == thread_id, col(Message.direction) == "out")
+            .order_by(col(Message.id))
         )).all()
         newest = await session.scalar(
-            select(Message.id).where(Message.thread_id == thread_id)
-            .order_by(Message.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(col(Message.id)).where(col(Message.thread_id) == thread_id)
+            .order_by(col(Message.id).desc()).limit(1)
         )
         view = await approval_view(session, approval) if approval else None
     return {
