@@ -91,7 +91,7 @@ class Database:
             self.read_engine = _sqlite_engine(url, "BEGIN", echo=echo, pool_size=8)
         else:
             self.write_engine = create_async_engine(
-                url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True
+                url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=True
             )
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)

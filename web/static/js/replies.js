@@ -72,6 +72,16 @@
     const body = { seen_upto: seenUpto };
     if (confirmUpto) body.confirm_seen_upto = confirmUpto;
     ui.submit.disabled = true;
+    // The co-edited draft saves shortly after each keystroke; make sure the last words
+    // typed here are on the server before the reply is taken from it.
+    if (window.TandemDraft) {
+      const saved = await window.TandemDraft.saved();
+      if (!saved.ok) {
+        ui.submit.disabled = false;
+        T.toast(saved.error.message);
+        return;
+      }
+    }
     const answer = await R.api("POST", "/api/threads/" + threadId + "/reply/submit", body);
     ui.submit.disabled = false;
     if (!answer.ok) {
