@@ -75,8 +75,10 @@
     // The co-edited draft saves shortly after each keystroke; make sure the last words
     // typed here are on the server before the reply is taken from it.
     if (window.TandemDraft) {
-      const saved = await window.TandemDraft.saved();
-      if (!saved.ok) {
+      const draft = window.TandemDraft;
+      const saved = await draft.saved();
+      // Refuse only when words typed here are still unsaved; a read-only viewer has none.
+      if (!saved.ok && (draft.pending || draft.sending)) {
         ui.submit.disabled = false;
         T.toast(saved.error.message);
         return;
