@@ -258,7 +258,7 @@ class Realtime:
         thread_id = _int(data, "thread_id")
         sid = data["_sid"]
         await self.sio.leave_room(sid, f"thread:{thread_id}")
-        self.viewing.get(sid, set()).discard(thread_id)  # type: ignore[arg-type]
+        self.viewing.get(sid, set()).discard(thread_id)
         await self._presence_changed(thread_id, sid, None)  # type: ignore[arg-type]
 
     async def _typing(self, actor: Actor, data: dict[str, Any]) -> None:
@@ -269,7 +269,7 @@ class Realtime:
         entry = self._entry(actor)
         if data.get("typing", True):
             entry["typing_at"] = time.time()
-        await self._presence_changed(thread_id, data["_sid"], entry)  # type: ignore[arg-type]
+        await self._presence_changed(thread_id, data["_sid"], entry)
 
     @staticmethod
     def _entry(actor: Actor) -> dict[str, Any]:

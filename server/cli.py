@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 
 from server.actions.accounts import (
     do_create_api_token,
@@ -103,7 +104,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     async def admin(db: Database) -> str | None:
         async with db.write() as tx:
-            if await tx.session.scalar(select(User.id).where(User.email == DEMO_ADMIN)):
+            if await tx.session.scalar(select(col(User.id)).where(col(User.email) == DEMO_ADMIN)):
                 return None
             password = secrets.token_urlsafe(12)
             await do_create_user(
@@ -167,8 +168,9 @@ def cmd_user_list(args: argparse.Namespace) -> None:
         async with db.read() as session:
             return list(
                 (await session.execute(
-                    select(User.id, User.email, User.name, Role.name, User.active)
-                    .join(Role, Role.id == User.role_id).order_by(User.id)
+                    select(col(User.id), col(User.email), col(User.name), col(Role.name),
+                           col(User.active))
+                    .join(Role, col(Role.id) == col(User.role_id)).order_by(col(User.id))
                 )).all()
             )
 

@@ -36,7 +36,7 @@ def gettext(language: str, message: str) -> str:
 def negotiate(accept_language: str | None, user_language: str | None, default: str) -> str:
     """The user's own setting wins, then the browser's preference, then the desk default."""
     if user_language in LANGUAGES:
-        return user_language  # type: ignore[return-value]
+        return user_language
     if accept_language:
         wanted = []
         for part in accept_language.split(","):

@@ -22,7 +22,7 @@ def alembic_config(database_url: str) -> Config:
 
 def _ensure_sqlite_folder(settings: Settings) -> None:
     if settings.is_sqlite and settings.database.database not in (None, "", ":memory:"):
-        Path(settings.database.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+        Path(settings.database.database).parent.mkdir(parents=True, exist_ok=True)
 
 
 def upgrade(settings: Settings) -> None:

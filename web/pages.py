@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -83,8 +84,10 @@ async def board(request: Request) -> Response:
     seq = desk.realtime.stream.upto if desk.realtime else 0
     async with desk.db.read() as session:
         cards = await board_cards(session, actor, BoardFilter(limit=5000))
-        users = (await session.execute(select(User.id, User.name).where(User.active))).all()
-        teams = (await session.scalars(select(Team).order_by(Team.name))).all()
+        users = (await session.execute(
+            select(col(User.id), col(User.name)).where(col(User.active))
+        )).all()
+        teams = (await session.scalars(select(Team).order_by(col(Team.name)))).all()
     data = {
         "seq": seq,
         "threads": [c.model_dump(mode="json") for c in cards],
@@ -108,15 +111,20 @@ async def thread_page(request: Request) -> Response:
             if thread_id not in found:
                 return render(request, "not_found.html", status_code=404)
             thread = await session.get(Thread, thread_id)
-            contact = await session.get(Contact, thread.contact_id)  # type: ignore[union-attr]
-            related = select(Thread.id).where(Thread.id != thread_id).where(
-                or_(Thread.contact_id == contact.id,  # type: ignore[union-attr]
-                    Thread.customer_id == contact.customer_id if contact.customer_id else False)  # type: ignore[union-attr]
-            ).order_by(Thread.id.desc()).limit(20)  # type: ignore[union-attr]
-            other_ids = list((await session.scalars(related)).all())
+            assert thread is not None  # its card was found above
+            contact = await session.get(Contact, thread.contact_id)
+            assert contact is not None  # a thread's contact is a foreign key
+            related = select(col(Thread.id)).where(col(Thread.id) != thread_id).where(
+                or_(col(Thread.contact_id) == contact.id,
+                    col(Thread.customer_id) == contact.customer_id if contact.customer_id
+                    else false())
+            ).order_by(col(Thread.id).desc()).limit(20)
+            # The ids are primary keys, never None; the check only tells the type checker so.
+            other_ids = [i for i in (await session.scalars(related)).all() if i is not None]
             others = await cards_by_id(session, other_ids)
             people = (await session.execute(
-                select(User.id, User.name).where(User.active).order_by(User.name)
+                select(col(User.id), col(User.name)).where(col(User.active))
+                .order_by(col(User.name))
             )).all() if actor.can("thread.assign") else []
         messages = await thread_messages(desk.db, actor, thread_id)
         await _name_authors(desk, messages)
@@ -140,10 +148,10 @@ async def _name_authors(desk: Desk, messages: list[dict[str, Any]]) -> None:
     names: dict[tuple[str, int | None], str] = {}
     async with desk.db.read() as session:
         if contact_ids:
-            contacts = select(Contact).where(Contact.id.in_(contact_ids))  # type: ignore[union-attr]
+            contacts = select(Contact).where(col(Contact.id).in_(contact_ids))
             names.update((("contact", c.id), c.name) for c in await session.scalars(contacts))
         if user_ids:
-            users = select(User).where(User.id.in_(user_ids))  # type: ignore[union-attr]
+            users = select(User).where(col(User.id).in_(user_ids))
             names.update((("user", u.id), u.name) for u in await session.scalars(users))
     for m in messages:
         m["author_name"] = (names.get(("user", m.get("author_user_id")))

@@ -82,7 +82,7 @@ class BoardFilter:
         )
 
 
-def _card_query() -> Select[Any]:
+def _card_query() -> Select[Thread, Channel, Contact, User, User, datetime]:
     # The customer's newest message in the thread: the networks' windows run from it.
     customer_last = (
         select(func.max(col(Message.created_at)))
@@ -92,10 +92,10 @@ def _card_query() -> Select[Any]:
     )
     return (
         select(Thread, Channel, Contact, _holder, _assignee, customer_last)
-        .join(Channel, Channel.id == Thread.channel_id)
-        .join(Contact, Contact.id == Thread.contact_id)
-        .outerjoin(_holder, _holder.id == Thread.claim_holder_id)
-        .outerjoin(_assignee, _assignee.id == Thread.assignee_id)
+        .join(Channel, col(Channel.id) == col(Thread.channel_id))
+        .join(Contact, col(Contact.id) == col(Thread.contact_id))
+        .outerjoin(_holder, col(_holder.id) == col(Thread.claim_holder_id))
+        .outerjoin(_assignee, col(_assignee.id) == col(Thread.assignee_id))
     )
 
 
@@ -110,16 +110,16 @@ def card_of(
     open_for = windows(capabilities(channel.adapter, channel.network), thread.visibility,
                        thread.private_thread_id, customer_last_at)
     return ThreadCard(
-        id=thread.id,  # type: ignore[arg-type]
+        id=thread.id,
         network=channel.network,
-        channel_id=channel.id,  # type: ignore[arg-type]
+        channel_id=channel.id,
         channel_name=channel.name,
-        visibility=thread.visibility,  # type: ignore[arg-type]
+        visibility=thread.visibility,
         status=thread.status,
         priority=thread.priority,
         tags=list(thread.tags),
         reason=thread.reason,
-        author=Author(contact_id=contact.id, name=contact.name, handle=contact.handle),  # type: ignore[arg-type]
+        author=Author(contact_id=contact.id, name=contact.name, handle=contact.handle),
         customer_id=thread.customer_id,
         excerpt=thread.excerpt,
         team_id=thread.team_id,
@@ -128,8 +128,8 @@ def card_of(
         claim_token=thread.claim_token,
         private_thread_id=thread.private_thread_id,
         public_thread_id=thread.public_thread_id,
-        created_at=iso(thread.created_at),  # type: ignore[arg-type]
-        last_message_at=iso(thread.last_message_at),  # type: ignore[arg-type]
+        created_at=iso(thread.created_at),
+        last_message_at=iso(thread.last_message_at),
         waiting_since=iso(thread.waiting_since),
         sla_due_at=iso(thread.sla_due_at),
         message_count=thread.message_count,
@@ -138,8 +138,9 @@ def card_of(
 
 
 async def cards_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ThreadCard]:
-    rows = (await session.execute(_card_query().where(Thread.id.in_(ids)))).all()  # type: ignore[attr-defined]
-    return {row[0].id: card_of(*row) for row in rows}
+    rows = (await session.execute(_card_query().where(col(Thread.id).in_(ids)))).all()
+    cards = [card_of(*row) for row in rows]
+    return {c.id: c for c in cards}
 
 
 async def card(session: AsyncSession, thread_id: int) -> ThreadCard:
@@ -152,30 +153,32 @@ async def board_cards(session: AsyncSession, actor: Actor, flt: BoardFilter) -> 
     if flt.status == "all":
         pass
     elif flt.status:
-        query = query.where(Thread.status == flt.status)
+        query = query.where(col(Thread.status) == flt.status)
     else:
-        query = query.where(Thread.status != "resolved")
+        query = query.where(col(Thread.status) != "resolved")
     if flt.network:
-        query = query.where(Channel.network == flt.network)
+        query = query.where(col(Channel.network) == flt.network)
     if flt.mine:
-        query = query.where(or_(Thread.claim_holder_id == actor.id, Thread.assignee_id == actor.id))
+        query = query.where(
+            or_(col(Thread.claim_holder_id) == actor.id, col(Thread.assignee_id) == actor.id)
+        )
     if flt.unclaimed:
-        query = query.where(Thread.claim_holder_id.is_(None))  # type: ignore[union-attr]
+        query = query.where(col(Thread.claim_holder_id).is_(None))
     if flt.team_id is not None:
-        query = query.where(Thread.team_id == flt.team_id)
+        query = query.where(col(Thread.team_id) == flt.team_id)
     if flt.visibility:
-        query = query.where(Thread.visibility == flt.visibility)
+        query = query.where(col(Thread.visibility) == flt.visibility)
     if flt.q:
         pattern = f"%{flt.q.lower()}%"
         query = query.where(
             or_(
-                Thread.excerpt.ilike(pattern),  # type: ignore[attr-defined]
-                Contact.name.ilike(pattern),  # type: ignore[attr-defined]
-                Contact.handle.ilike(pattern),  # type: ignore[union-attr]
+                col(Thread.excerpt).ilike(pattern),
+                col(Contact.name).ilike(pattern),
+                col(Contact.handle).ilike(pattern),
             )
         )
     if flt.before_id is not None:
-        query = query.where(Thread.id < flt.before_id)
-    query = query.order_by(Thread.id.desc()).limit(flt.limit)  # type: ignore[union-attr]
+        query = query.where(col(Thread.id) < flt.before_id)
+    query = query.order_by(col(Thread.id).desc()).limit(flt.limit)
     rows = (await session.execute(query)).all()
     return [card_of(*row) for row in rows]

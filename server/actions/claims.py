@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlmodel import col
 
 from server.actions.cards import card
 from server.db import Database, Tx
@@ -40,9 +41,9 @@ class Claim:
 async def _holder_error(tx: Tx, thread_id: int) -> Exception:
     row = (
         await tx.session.execute(
-            select(Thread.id, User.id, User.name)
-            .outerjoin(User, User.id == Thread.claim_holder_id)
-            .where(Thread.id == thread_id)
+            select(col(Thread.id), col(User.id), col(User.name))
+            .outerjoin(User, col(User.id) == col(Thread.claim_holder_id))
+            .where(col(Thread.id) == thread_id)
         )
     ).first()
     if row is None:
@@ -78,9 +79,11 @@ async def do_claim(
         expires = now + timedelta(seconds=grace_seconds)
         previous = (
             await tx.session.execute(
-                select(Thread.claim_holder_id, Thread.claim_token, Thread.claim_expires_at).where(
-                    Thread.id == thread_id
-                )
+                select(
+                    col(Thread.claim_holder_id),
+                    col(Thread.claim_token),
+                    col(Thread.claim_expires_at),
+                ).where(col(Thread.id) == thread_id)
             )
         ).first()
         if previous is None:
@@ -89,27 +92,27 @@ async def do_claim(
             # Claiming again what you hold only renews it.
             renewed = await tx.session.execute(
                 update(Thread)
-                .where(Thread.id == thread_id, Thread.claim_holder_id == actor.id)
+                .where(col(Thread.id) == thread_id, col(Thread.claim_holder_id) == actor.id)
                 .values(claim_expires_at=expires)
-                .returning(Thread.claim_token)
+                .returning(col(Thread.claim_token))
             )
             token = renewed.scalar()
             if token is not None:
                 return Claim(thread_id, UserRef(id=actor.id, name=actor.name), token, expires)
-        free = or_(Thread.claim_holder_id.is_(None), Thread.claim_expires_at < now)  # type: ignore[union-attr, operator]
+        free = or_(col(Thread.claim_holder_id).is_(None), col(Thread.claim_expires_at) < now)
         if take_over:
             # Take over exactly the claim we looked at; a change in between means a race we lost.
-            free = or_(free, Thread.claim_token == previous.claim_token)
+            free = or_(free, col(Thread.claim_token) == previous.claim_token)
         taken = await tx.session.execute(
             update(Thread)
-            .where(and_(Thread.id == thread_id, free))
+            .where(and_(col(Thread.id) == thread_id, free))
             .values(
                 claim_holder_id=actor.id,
                 claim_expires_at=expires,
                 claim_token=Thread.claim_token + 1,
                 updated_at=now,
             )
-            .returning(Thread.claim_token)
+            .returning(col(Thread.claim_token))
         )
         token = taken.scalar()
         if token is None:
@@ -133,7 +136,7 @@ async def do_claim(
                     thread_id=thread_id,
                     holder=holder,
                     fencing_token=token,
-                    expires_at=iso(expires),  # type: ignore[arg-type]
+                    expires_at=iso(expires),
                     taken_over_from=from_user if take_over else None,
                     card=await card(tx.session, thread_id),
                 ),
@@ -156,14 +159,14 @@ async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
     async with db.write() as tx:
         released = await tx.session.execute(
             update(Thread)
-            .where(Thread.id == thread_id, Thread.claim_holder_id == actor.id)
+            .where(col(Thread.id) == thread_id, col(Thread.claim_holder_id) == actor.id)
             .values(
                 claim_holder_id=None,
                 claim_expires_at=None,
                 claim_token=Thread.claim_token + 1,
                 updated_at=utcnow(),
             )
-            .returning(Thread.claim_token)
+            .returning(col(Thread.claim_token))
         )
         if released.scalar() is None:
             error = await _holder_error(tx, thread_id)
@@ -196,7 +199,7 @@ async def do_assign(db: Database, actor: Actor, thread_id: int, assignee_id: int
             user = await tx.session.get(User, assignee_id)
             if user is None or not user.active:
                 raise NotFound("There is no active user %(id)s.", id=assignee_id)
-            assignee = UserRef(id=user.id, name=user.name)  # type: ignore[arg-type]
+            assignee = UserRef(id=user.id, name=user.name)
         if thread.assignee_id == assignee_id:
             return
         thread.assignee_id = assignee_id
@@ -225,7 +228,7 @@ async def renew_claims(db: Database, user_ids: Iterable[int], grace_seconds: flo
     async with db.write() as tx:
         await tx.session.execute(
             update(Thread)
-            .where(Thread.claim_holder_id.in_(ids), Thread.claim_expires_at > now)  # type: ignore[union-attr, operator]
+            .where(col(Thread.claim_holder_id).in_(ids), col(Thread.claim_expires_at) > now)
             .values(claim_expires_at=now + timedelta(seconds=grace_seconds))
         )
 
@@ -236,31 +239,32 @@ async def expire_claims(db: Database) -> int:
     async with db.read() as session:
         due = (
             await session.execute(
-                select(Thread.id, Thread.claim_token, Thread.claim_holder_id).where(
-                    Thread.claim_holder_id.is_not(None),
-                    Thread.claim_expires_at < now,  # type: ignore[union-attr, operator]
+                select(col(Thread.id), col(Thread.claim_token), col(Thread.claim_holder_id)).where(
+                    col(Thread.claim_holder_id).is_not(None),
+                    col(Thread.claim_expires_at) < now,
                 )
             )
         ).all()
     expired = 0
     for thread_id, token, holder_id in due:
+        assert thread_id is not None  # a primary key
         async with db.write() as tx:
             # Only if it is still the same claim: another process may have expired it, or
             # the holder came back and renewed it.
             done = await tx.session.execute(
                 update(Thread)
                 .where(
-                    Thread.id == thread_id,
-                    Thread.claim_token == token,
-                    Thread.claim_expires_at < utcnow(),
-                )  # type: ignore[operator]
+                    col(Thread.id) == thread_id,
+                    col(Thread.claim_token) == token,
+                    col(Thread.claim_expires_at) < utcnow(),
+                )
                 .values(
                     claim_holder_id=None,
                     claim_expires_at=None,
                     claim_token=Thread.claim_token + 1,
                     updated_at=utcnow(),
                 )
-                .returning(Thread.id)
+                .returning(col(Thread.id))
             )
             if done.scalar() is None:
                 continue

@@ -204,8 +204,8 @@ async def do_take_private(
                  message_id=message.id, path=path, answered=item.external_id,
                  holding_reply=holding)
         tx.emit(event_row(ThreadTakenPrivate(
-            thread_id=public.id, private_thread_id=private.id, path=path,  # type: ignore[arg-type]
-            message_id=message.id, holding_reply=holding,  # type: ignore[arg-type]
+            thread_id=public.id, private_thread_id=private.id, path=path,
+            message_id=message.id, holding_reply=holding,
             by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, public.id),  # type: ignore[arg-type]
         ), thread_id=public.id))
     return Escalated(public.id, private.id, message.id, path, holding, holding_id)  # type: ignore[arg-type]
@@ -242,7 +242,7 @@ async def do_back_to_public(
                  outcome=outcome, message_id=message_id, approval_id=approval_id,
                  resolved=resolved)
         tx.emit(event_row(ThreadBackToPublic(
-            thread_id=private.id, public_thread_id=public.id, outcome=outcome,  # type: ignore[arg-type]
+            thread_id=private.id, public_thread_id=public.id, outcome=outcome,
             message_id=message_id, approval_id=approval_id, resolved=resolved,
             by=UserRef(id=actor.id, name=actor.name), card=await card(tx.session, private.id),  # type: ignore[arg-type]
         ), thread_id=private.id))

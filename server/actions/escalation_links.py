@@ -116,7 +116,7 @@ async def _relink(tx: Tx, thread_id: int, recipient: str) -> None:
     for linked in changed:
         await tx.session.refresh(linked)
         tx.emit(event_row(EscalationLinked(
-            thread_id=linked.id, public_thread_id=linked.public_thread_id,  # type: ignore[arg-type]
+            thread_id=linked.id, public_thread_id=linked.public_thread_id,
             card=await card(tx.session, linked.id),  # type: ignore[arg-type]
         ), thread_id=linked.id))
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from channels.base import InboundItem
 from server.actions.cards import card
@@ -53,8 +54,8 @@ async def _ingest(
     seen: set[str] = set()
     for item in items:
         if item.external_id in seen or await tx.session.scalar(
-            select(Message.id).where(
-                Message.channel_id == channel_id, Message.external_id == item.external_id
+            select(col(Message.id)).where(
+                col(Message.channel_id) == channel_id, col(Message.external_id) == item.external_id
             )
         ):
             continue
@@ -66,7 +67,7 @@ async def _ingest(
 async def _contact(tx: Tx, channel: Channel, item: InboundItem) -> Contact:
     contact = await tx.session.scalar(
         select(Contact).where(
-            Contact.channel_id == channel.id, Contact.external_id == item.author_id
+            col(Contact.channel_id) == channel.id, col(Contact.external_id) == item.author_id
         )
     )
     if contact is None:
@@ -87,7 +88,9 @@ async def _store(tx: Tx, settings: Settings, channel: Channel, item: InboundItem
     now = utcnow()
     contact = await _contact(tx, channel, item)
     thread = await tx.session.scalar(
-        select(Thread).where(Thread.channel_id == channel.id, Thread.external_key == item.key())
+        select(Thread).where(
+            col(Thread.channel_id) == channel.id, col(Thread.external_key) == item.key()
+        )
     )
     opened = thread is None
     if thread is None:
@@ -134,13 +137,13 @@ async def _store(tx: Tx, settings: Settings, channel: Channel, item: InboundItem
     if opened:
         tx.emit(event_row(ThreadOpened(card=current), thread_id=thread.id))
     view = MessageView(
-        id=message.id,  # type: ignore[arg-type]
-        thread_id=thread.id,  # type: ignore[arg-type]
+        id=message.id,
+        thread_id=thread.id,
         direction="in",
         visibility=item.visibility,
         author_name=contact.name,
         text=message.text,
-        created_at=iso(message.created_at),  # type: ignore[arg-type]
+        created_at=iso(message.created_at),
         delivery_status=message.delivery_status,
     )
     tx.emit(event_row(MessageAdded(message=view, card=current), thread_id=thread.id))

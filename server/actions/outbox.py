@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from channels.base import ChannelAccount, PermanentError, SendError, TemporaryError, ThreadRef
 from server.actions.cards import card
@@ -59,10 +60,10 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     """Write the outgoing message and its outbox item; the sender picks it up after commit."""
     now = utcnow()
     answered = await tx.session.scalar(
-        select(Message.external_id)
-        .where(Message.thread_id == thread.id, Message.direction == "in",
-               Message.external_id.is_not(None))  # type: ignore[union-attr]
-        .order_by(Message.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(Message.external_id))
+        .where(col(Message.thread_id) == thread.id, col(Message.direction) == "in",
+               col(Message.external_id).is_not(None))
+        .order_by(col(Message.id).desc()).limit(1)
     )
     message = Message(
         thread_id=thread.id,  # type: ignore[arg-type]
@@ -85,10 +86,10 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     thread.sla_due_at = None
     await tx.session.flush()
     view = MessageView(
-        id=message.id,  # type: ignore[arg-type]
-        thread_id=thread.id,  # type: ignore[arg-type]
-        direction="out", visibility=thread.visibility,  # type: ignore[arg-type]
-        author_name=author_name, text=text, created_at=iso(now),  # type: ignore[arg-type]
+        id=message.id,
+        thread_id=thread.id,
+        direction="out", visibility=thread.visibility,
+        author_name=author_name, text=text, created_at=iso(now),
         delivery_status="queued",
     )
     tx.emit(event_row(MessageAdded(message=view, card=await card(tx.session, thread.id)),  # type: ignore[arg-type]
@@ -100,8 +101,8 @@ async def _delivery_event(tx: Tx, message: Message, item: OutboxItem) -> None:
     await tx.session.flush()
     tx.emit(event_row(
         MessageDelivery(
-            message_id=message.id,  # type: ignore[arg-type]
-            thread_id=message.thread_id, status=message.delivery_status,  # type: ignore[arg-type]
+            message_id=message.id,
+            thread_id=message.thread_id, status=message.delivery_status,
             error=message.delivery_error, external_id=message.external_id,
             attempts=item.attempts,
             next_attempt_at=iso(item.next_attempt_at) if item.status == "retry" else None,
@@ -115,12 +116,13 @@ async def due_items(db: Database, limit: int = 50) -> list[int]:
     now = utcnow()
     async with db.read() as session:
         rows = await session.scalars(
-            select(OutboxItem.id)
-            .where(OutboxItem.status.in_(("queued", "retry", "sending")),  # type: ignore[attr-defined]
-                   OutboxItem.next_attempt_at <= now)  # type: ignore[arg-type]
-            .order_by(OutboxItem.next_attempt_at).limit(limit)  # type: ignore[arg-type]
+            select(col(OutboxItem.id))
+            .where(col(OutboxItem.status).in_(("queued", "retry", "sending")),
+                   col(OutboxItem.next_attempt_at) <= now)
+            .order_by(col(OutboxItem.next_attempt_at)).limit(limit)
         )
-        return list(rows.all())
+        # The ids are primary keys, never None; the check only tells the type checker so.
+        return [i for i in rows.all() if i is not None]
 
 
 async def start_sending(db: Database, box: SecretBox, item_id: int) -> SendJob | None:
@@ -130,17 +132,17 @@ async def start_sending(db: Database, box: SecretBox, item_id: int) -> SendJob |
         taken = await tx.session.execute(
             update(OutboxItem)
             # A "sending" item is due again only once its lease ran out.
-            .where(OutboxItem.id == item_id, OutboxItem.next_attempt_at <= now,  # type: ignore[arg-type]
-                   OutboxItem.status.in_(("queued", "retry", "sending")))  # type: ignore[attr-defined]
+            .where(col(OutboxItem.id) == item_id, col(OutboxItem.next_attempt_at) <= now,
+                   col(OutboxItem.status).in_(("queued", "retry", "sending")))
             .values(status="sending", attempts=OutboxItem.attempts + 1,
                     next_attempt_at=now + timedelta(seconds=LEASE_SECONDS))
-            .returning(OutboxItem.attempts)
+            .returning(col(OutboxItem.attempts))
         )
         attempt = taken.scalar()
         if attempt is None:
             return None
         item = await tx.session.get(OutboxItem, item_id)
-        await tx.session.refresh(item)  # type: ignore[arg-type]
+        await tx.session.refresh(item)
         assert item is not None
         message = await tx.session.get(Message, item.message_id)
         assert message is not None
@@ -225,7 +227,7 @@ async def do_retry_send(db: Database, actor: Actor, message_id: int) -> None:
     async with db.write() as tx:
         message = await tx.session.get(Message, message_id)
         item = await tx.session.scalar(
-            select(OutboxItem).where(OutboxItem.message_id == message_id)
+            select(OutboxItem).where(col(OutboxItem.message_id) == message_id)
         )
         if message is None or item is None:
             raise NotFound("There is no outgoing message %(id)s.", id=message_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
@@ -74,8 +75,8 @@ def _ref(actor: Actor) -> UserRef:
 async def _unseen(tx: Tx, thread_id: int, seen_upto: int, writer_id: int) -> list[dict[str, Any]]:
     """Messages after `seen_upto`, but not the writer's own replies."""
     rows = (await tx.session.scalars(
-        select(Message).where(Message.thread_id == thread_id, Message.id > seen_upto)  # type: ignore[operator]
-        .order_by(Message.id)  # type: ignore[arg-type]
+        select(Message).where(col(Message.thread_id) == thread_id, col(Message.id) > seen_upto)
+        .order_by(col(Message.id))
     )).all()
     fresh = [m for m in rows if not (m.direction == "out" and m.author_user_id == writer_id)]
     return await messages_json(tx.session, fresh)
@@ -83,22 +84,22 @@ async def _unseen(tx: Tx, thread_id: int, seen_upto: int, writer_id: int) -> lis
 
 async def _newest(tx: Tx, thread_id: int) -> int | None:
     return await tx.session.scalar(
-        select(Message.id).where(Message.thread_id == thread_id)
-        .order_by(Message.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(Message.id)).where(col(Message.thread_id) == thread_id)
+        .order_by(col(Message.id).desc()).limit(1)
     )
 
 
 async def _open_approval(tx: Tx, thread_id: int) -> Approval | None:
     return await tx.session.scalar(
-        select(Approval).where(Approval.thread_id == thread_id,
-                               Approval.status.in_(OPEN))  # type: ignore[attr-defined]
+        select(Approval).where(col(Approval.thread_id) == thread_id,
+                               col(Approval.status).in_(OPEN))
     )
 
 
 def _state_event(tx: Tx, thread_id: int, draft: Draft, reason: str, approval_id: int | None
                  ) -> None:
     tx.emit(event_row(
-        ReplyState(thread_id=thread_id, state=draft.state, reason=reason,  # type: ignore[arg-type]
+        ReplyState(thread_id=thread_id, state=draft.state, reason=reason,
                    approval_id=approval_id, text=draft.text),
         thread_id=thread_id,
     ))
@@ -114,7 +115,7 @@ async def _decided(tx: Tx, approval: Approval, actor: Actor, notify: bool) -> No
     for user_id in dict.fromkeys([approval.submitted_by_id, *approval.authors]):
         tx.emit(event_row(
             ReplyDecided(
-                approval_id=view.id, thread_id=view.thread_id, status=view.status,  # type: ignore[arg-type]
+                approval_id=view.id, thread_id=view.thread_id, status=view.status,
                 by=_ref(actor), comment=view.comment, submitted_text=view.submitted_text,
                 final_text=view.final_text, diff=view.diff,
             ),
@@ -155,7 +156,7 @@ async def do_submit(
     actor.require("reply.submit")
     async with db.write() as tx:
         thread = await check_may_act(tx, actor, thread_id)
-        draft = await tx.session.scalar(select(Draft).where(Draft.thread_id == thread_id))
+        draft = await tx.session.scalar(select(Draft).where(col(Draft.thread_id) == thread_id))
         waiting = await _open_approval(tx, thread_id)
         if waiting is not None:
             if waiting.status == "held" and confirm_seen_upto is not None:
@@ -221,7 +222,7 @@ async def _approval(tx: Tx, approval_id: int) -> tuple[Approval, Thread, Draft |
         raise NotFound("There is no reply waiting for approval with id %(id)s.", id=approval_id)
     thread = await tx.session.get(Thread, approval.thread_id)
     assert thread is not None
-    draft = await tx.session.scalar(select(Draft).where(Draft.thread_id == thread.id))
+    draft = await tx.session.scalar(select(Draft).where(col(Draft.thread_id) == thread.id))
     return approval, thread, draft if draft is not None and draft.state == "pending" else None
 
 

@@ -80,7 +80,7 @@ async def do_set_crisis(db: Database, actor: Actor, on: bool, message: str = "")
         tx.audit("crisis.on" if on else "crisis.off", actor.id, message=state.message)
         tx.emit(event_row(CrisisChanged(
             on=on, message=state.message, by=UserRef(id=actor.id, name=actor.name),
-            at=now,  # type: ignore[arg-type]
+            at=now,
         )))
     return state
 

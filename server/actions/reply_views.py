@@ -53,7 +53,8 @@ async def user_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[in
     rows = (await session.execute(
         select(col(User.id), col(User.name)).where(col(User.id).in_(wanted))
     )).all()
-    return {uid: UserRef(id=uid, name=name) for uid, name in rows}
+    # The ids are primary keys, never None; the check only tells the type checker so.
+    return {uid: UserRef(id=uid, name=name) for uid, name in rows if uid is not None}
 
 
 async def approval_views(

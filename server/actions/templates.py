@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from server.actions.reply_views import user_refs
 from server.db import Database
@@ -88,11 +89,11 @@ async def search_templates(
                                 func.lower(Template.body).like(pattern),
                                 func.lower(cast(Template.tags, Text)).like(pattern)))
     if language:
-        query = query.where(Template.language == language)
+        query = query.where(col(Template.language) == language)
     if holding is not None:
-        query = query.where(Template.holding_statement == holding)
-    query = query.order_by(Template.holding_statement.desc(),  # type: ignore[attr-defined]
-                           func.lower(Template.name), Template.language).limit(limit)
+        query = query.where(col(Template.holding_statement) == holding)
+    query = query.order_by(col(Template.holding_statement).desc(),
+                           func.lower(Template.name), col(Template.language)).limit(limit)
     async with db.read() as session:
         rows = (await session.scalars(query)).all()
         names = await user_refs(session, [t.updated_by_id for t in rows])
@@ -167,16 +168,16 @@ async def render_template(
             raise NotFound("There is no template %(id)s.", id=template_id)
         if language and language != template.language:
             template = await session.scalar(
-                select(Template).where(Template.name == template.name,
-                                       Template.language == language)
+                select(Template).where(col(Template.name) == template.name,
+                                       col(Template.language) == language)
             ) or template
         values = {"agent_name": actor.name, "date": utcnow().date().isoformat()}
         if thread_id is not None:
             row = (await session.execute(
                 select(Thread, Channel, Contact)
-                .join(Channel, Channel.id == Thread.channel_id)
-                .join(Contact, Contact.id == Thread.contact_id)
-                .where(Thread.id == thread_id)
+                .join(Channel, col(Channel.id) == col(Thread.channel_id))
+                .join(Contact, col(Contact.id) == col(Thread.contact_id))
+                .where(col(Thread.id) == thread_id)
             )).first()
             if row is None:
                 raise NotFound("There is no thread %(id)s.", id=thread_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from server.actions.cards import PRIORITIES, STATUSES, card
 from server.actions.claims import check_may_act
@@ -78,7 +79,7 @@ async def thread_messages(db: Database, actor: Actor, thread_id: int) -> list[di
     async with db.read() as session:
         rows = (
             await session.scalars(
-                select(Message).where(Message.thread_id == thread_id).order_by(Message.id)
+                select(Message).where(col(Message.thread_id) == thread_id).order_by(col(Message.id))
             )
         ).all()
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -31,7 +32,9 @@ async def list_users(request: Request) -> JSONResponse:
     async with desk_of(request).db.read() as session:
         rows = (
             await session.execute(
-                select(User, Role.name).join(Role, Role.id == User.role_id).order_by(User.id)
+                select(User, col(Role.name))
+                .join(Role, col(Role.id) == col(User.role_id))
+                .order_by(col(User.id))
             )
         ).all()
     return JSONResponse(
