@@ -49,7 +49,9 @@ class Realtime:
         self.desk = desk
         settings = desk.settings
         self.sio = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+            # Websocket only: several worker processes need no sticky sessions then.
+            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False,
+            transports=["websocket"],
         )
         self.stream = EventStream(
             desk.db, self.sio, replay_limit=settings.replay_limit,

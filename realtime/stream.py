@@ -186,6 +186,9 @@ class EventStream:
                 if self.upto >= since:
                     break
                 await asyncio.sleep(0.05)
+            else:
+                # Numbers this desk never issued (a restored database): start afresh.
+                raise Reload()
         if self.upto - since > self.replay_limit:
             raise Reload()
         target = since

@@ -171,3 +171,12 @@ async def test_heads_are_announced(server: DeskServer, api: DeskApi) -> None:
     heads = await board.wait_for(lambda b: b.heads, timeout=3, what="head")
     assert heads[0] >= board.seq - 1
     await board.disconnect()
+
+
+async def test_a_board_ahead_of_the_desk_is_told_to_reload(server: DeskServer, api: DeskApi) -> None:
+    # A tab that saw numbers this desk never issued (say, before a database restore).
+    agent = api.person()
+    board = LiveBoard(server.url, agent.token)
+    answer = await board.connect(since=api.threads(agent)["seq"] + 1000)
+    assert answer == {"ok": True, "reload": True}
+    await board.disconnect()

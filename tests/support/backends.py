@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +46,13 @@ def _unavailable(what: str, error: Exception) -> None:
     pytest.skip(message)
 
 
+def run_apart(work: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to the end in a thread of its own: the caller may already be inside
+    an event loop (Playwright's sync API runs one), where asyncio.run is not allowed."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
 async def _pg(statement: str) -> None:
     import asyncpg
 
@@ -71,19 +81,19 @@ def make_backend(name: str, folder: Path) -> Backend:
         raise ValueError(f"unknown TANDEM_TEST_BACKEND {name}")
     database = f"tandem_test_{secrets.token_hex(4)}"
     try:
-        asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
+        run_apart(_pg(f'CREATE DATABASE "{database}"'))
     except Exception as exc:
         _unavailable("PostgreSQL", exc)
     # Redis database numbers 1..15, chosen at random: parallel runs rarely collide and a
     # collision only mixes hints, never data.
     redis_url = f"{REDIS_URL}/{secrets.randbelow(15) + 1}"
     try:
-        asyncio.run(_redis_flush(redis_url))
+        run_apart(_redis_flush(redis_url))
     except Exception as exc:
         _unavailable("Redis", exc)
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     backend = Backend("postgres", f"{base}/{database}", redis_url)
     backend.cleanup.append(
-        lambda: asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        lambda: run_apart(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     )
     return backend
