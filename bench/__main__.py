@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -52,8 +53,17 @@ def sections(options: Options, work: Path) -> dict[str, Callable[[], dict[str, A
     }
 
 
+def _stop(signum: int, _frame: Any) -> None:
+    # Unwind like Ctrl-C, so servers stop, client processes close and databases are dropped.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop)
     options = parse(argv)
+    if options.show:
+        print(report.render(json.loads(options.show.read_text())), end="")
+        return 0
     began = time.monotonic()
     result: dict[str, Any] = {"meta": {
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),

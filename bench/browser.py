@@ -2,7 +2,7 @@
 
 `python -m bench.browser '<json>'` with url, email, password. It signs in, opens the board
 and prints one JSON line when the first card has rendered ({"stage": "loaded", ...}); the
-harness then sends posts and writes "posts-done" on stdin; the script answers with a second
+harness then sends posts and writes their tag on stdin; the script answers with a second
 line ({"stage": "done", ...}) holding the long tasks and frame stalls seen meanwhile. If the
 page shows no cards, the first line says {"stage": "skipped", "reason": ...}.
 """
@@ -126,17 +126,20 @@ def run(config: dict[str, Any]) -> None:
             during_load = summary(loaded.pop("longtasks"), "duration", 0)
             emit({"stage": "loaded", "wall_to_first_card_ms": round(wall_ms, 1),
                   "longtasks_during_load": during_load, "page_errors": errors[:3], **loaded})
-            sys.stdin.readline()  # the harness has finished sending posts
+            tag = sys.stdin.readline().strip()  # the harness has sent its posts, tagged so
             page.wait_for_timeout(1000)
-            after = page.evaluate("""() => ({
+            after = page.evaluate("""tag => ({
+              rows_with_new_posts: [...document.querySelectorAll("#cards [role=option]")]
+                .filter(row => row.textContent.includes(tag + ":")).length,
               longtasks: window.__bench.longtasks, gaps: window.__bench.gaps,
               cards_in_dom: document.querySelectorAll("#cards [role=option]").length,
               js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
-            })""")
+            })""", tag)
             emit({"stage": "done",
                   "longtasks": summary(after["longtasks"], "duration", mark),
                   "frame_gaps": summary(after["gaps"], "gap", mark),
                   "cards_in_dom": after["cards_in_dom"], "js_heap_mb": after["js_heap_mb"],
+                  "rows_showing_new_posts": after["rows_with_new_posts"],
                   "page_errors": errors[:3]})
         finally:
             browser.close()

@@ -79,9 +79,35 @@ async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: 
             "spread_seconds": spread_seconds}
 
 
+def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int],
+           spread: list[int], server: infra.Usage) -> dict[str, Any]:
+    exactly_one = sum(1 for t in contended if len(got["winners"].get(t, [])) == 1
+                      and held.get(t) == got["winners"][t][0])
+    spread_ok = sum(1 for t in spread if t in got["owner"] and held.get(t) == got["owner"][t])
+    return {
+        "server_cpu_percent": round(server.cpu_percent),
+        "server_cpu_wait_percent": round(server.wait_percent),
+        "one_thread": {
+            "rounds": len(contended), "claims": len(got["one_latency"]),
+            "latency_ms": percentiles(got["one_latency"], (50, 99)),
+            "answers": got["codes"],
+            "threads_with_exactly_one_holder": exactly_one,
+        },
+        "spread": {
+            "threads": len(spread), "claims": len(got["spread_latency"]),
+            "latency_ms": percentiles(got["spread_latency"], (50, 99)),
+            "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
+            "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
+        },
+        "correct": exactly_one == len(contended) and spread_ok == len(spread),
+    }
+
+
 def run_config(backend_name: str, workers: int, claimers: int, threads: int, rounds: int,
                load_boards: int, load_rate: float, folder: Path, log: Any) -> dict[str, Any]:
+    """The same claims twice on fresh threads: on an idle desk, then under background load."""
     backend = infra.make_backend(backend_name, folder / "db")
+    phases: dict[str, Any] = {}
     try:
         token = infra.prepare(backend)
         desk = infra.start_desk(backend, workers, folder / "logs", token)
@@ -89,47 +115,43 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
             url = desk.urls[0]
             channel = asyncio.run(make_channel(url, desk.admin))
             tag = f"cl{secrets.token_hex(2)}"
-            open_threads(url, channel, tag, threads + rounds)
+            each = rounds + threads
+            open_threads(url, channel, tag, 2 * each)
             ids = thread_ids(url, desk.admin, tag)
-            contended = [ids[n] for n in range(rounds)]
-            spread = [ids[n] for n in range(rounds, rounds + threads)]
             people = asyncio.run(make_people(url, desk.admin, claimers, tag))
             viewers = asyncio.run(make_people(url, desk.admin, 10, tag + "v"))
-            with background(desk, channel, load_boards, load_rate, [t for _, t in viewers]) as bg, \
-                    infra.Usage(desk.pids) as server:
-                got = asyncio.run(_scenarios(desk.urls, people, contended, spread))
+            plan = {}
+            for index, phase in enumerate(("idle", "under_load")):
+                first = index * each
+                plan[phase] = ([ids[first + n] for n in range(rounds)],
+                               [ids[first + n] for n in range(rounds, each)])
+            got: dict[str, Any] = {}
+            usage: dict[str, infra.Usage] = {}
+            with infra.Usage(desk.pids) as usage["idle"]:
+                got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"]))
+            tokens = [t for _, t in viewers]
+            with background(desk, channel, load_boards, load_rate, tokens) as bg, \
+                    infra.Usage(desk.pids) as usage["under_load"]:
+                got["under_load"] = asyncio.run(_scenarios(desk.urls, people,
+                                                           *plan["under_load"]))
             held = holders(url, desk.admin, tag)
         finally:
             desk.stop()
     finally:
         backend.drop()
-    exactly_one = sum(1 for t in contended if len(got["winners"].get(t, [])) == 1
-                      and held.get(t) == got["winners"][t][0])
-    spread_ok = sum(1 for t in spread if t in got["owner"] and held.get(t) == got["owner"][t])
+    for phase in ("idle", "under_load"):
+        phases[phase] = _phase(got[phase], held, *plan[phase], usage[phase])
     result: dict[str, Any] = {
         "backend": backend.label, "workers": workers, "claimers": claimers,
-        "load": {"boards": bg["boards"], "posts_per_s": load_rate},
-        "server_cpu_percent": round(server.cpu_percent),
-        "server_cpu_ms_per_claim": round(server.cpu_seconds * 1000 / max(
-            1, len(got["one_latency"]) + len(got["spread_latency"])), 2),
-        "one_thread": {
-            "rounds": rounds, "claims": len(got["one_latency"]),
-            "latency_ms": percentiles(got["one_latency"], (50, 99)),
-            "answers": got["codes"],
-            "threads_with_exactly_one_holder": exactly_one,
-        },
-        "spread": {
-            "threads": threads, "claims": len(got["spread_latency"]),
-            "latency_ms": percentiles(got["spread_latency"], (50, 99)),
-            "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
-            "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
-        },
-        "correct": exactly_one == rounds and spread_ok == threads,
+        "load": {"boards": bg["boards"], "posts_per_s": load_rate}, **phases,
+        "correct": all(p["correct"] for p in phases.values()),
     }
-    log(f"  claims {backend.label}, {workers} worker(s) under {bg['boards']} boards + "
-        f"{load_rate:g} posts/s: one thread p99 {result['one_thread']['latency_ms']['p99']} ms "
-        f"({exactly_one}/{rounds} with one holder), spread p99 "
-        f"{result['spread']['latency_ms']['p99']} ms ({spread_ok}/{threads} correct)")
+    for phase, done in phases.items():
+        log(f"  claims {backend.label}, {workers} worker(s), {phase.replace('_', ' ')}: one "
+            f"thread p99 {done['one_thread']['latency_ms']['p99']} ms "
+            f"({done['one_thread']['threads_with_exactly_one_holder']}/{rounds} with one "
+            f"holder), spread p99 {done['spread']['latency_ms']['p99']} ms "
+            f"({done['spread']['threads_held_by_their_claimer']}/{threads} correct)")
     return result
 
 

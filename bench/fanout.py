@@ -113,7 +113,7 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
     tag = f"p{secrets.token_hex(3)}"
     pool.start(f"{tag}:")
     with (infra.Usage(target.pids) as server, infra.Usage(pool.pids) as clients,
-          infra.Usage([os.getpid()]) as sender):
+          infra.Usage([os.getpid()], children=False) as sender):
         sent = asyncio.run(paced(target.urls, target.channel, tag, rate, seconds))
         drain = _drain(pool, len(sent.accepted) * pool.size)
     got = pool.collect(sent.accepted)
@@ -123,7 +123,10 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
     webhook = percentiles([s * 1000 for s in sent.latencies], (50, 99))
     return {
         "boards": pool.size, "rate": rate, "seconds": seconds,
-        "posts_sent": round(rate * seconds), "posts_accepted": len(sent.accepted),
+        "posts_planned": round(rate * seconds), "posts_unsent": sent.unsent,
+        "posts_sent": round(rate * seconds) - sent.unsent, "posts_accepted": len(sent.accepted),
+        # What the desk took in: accepted posts over the time the sender needed to place them.
+        "accepted_per_s": round(len(sent.accepted) / max(sent.last - sent.first, 1e-9), 1),
         "send_failures": sent.failures, "sender_late_starts": sent.late_starts,
         "deliveries": delivered, "deliveries_per_s": round(delivered / elapsed, 1),
         "offered_per_s": rate * pool.size,
@@ -136,6 +139,9 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "server_cpu_us_per_delivery": round(server.cpu_seconds * 1e6 / delivered, 1)
         if delivered else None,
         "client_cpu_percent": round(clients.cpu_percent),
+        # Ready to run but no CPU free: the machine (other processes), not the code, limits.
+        "server_cpu_wait_percent": round(server.wait_percent),
+        "client_cpu_wait_percent": round(clients.wait_percent),
         "sender_cpu_percent": round(sender.cpu_percent),
     }
 

@@ -261,18 +261,18 @@ def start_desk(backend: Backend, workers: int, logs: Path, admin_token: str,
 # -- CPU and memory -------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[psutil.Process]:
+def _tree(pid: int, children: bool = True) -> list[psutil.Process]:
     try:
         root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)] if children else [root]
     except psutil.NoSuchProcess:
         return []
 
 
-def cpu_seconds(pids: Iterable[int]) -> float:
+def cpu_seconds(pids: Iterable[int], children: bool = True) -> float:
     total = 0.0
     for pid in pids:
-        for proc in _tree(pid):
+        for proc in _tree(pid, children):
             with contextlib.suppress(psutil.NoSuchProcess):
                 times = proc.cpu_times()
                 total += times.user + times.system
@@ -288,11 +288,27 @@ def rss_bytes(pids: Iterable[int]) -> int:
     return total
 
 
-class Usage:
-    """CPU (percent of one core) and peak RSS of some processes over a stretch of time."""
+def runqueue_wait_seconds(pids: Iterable[int]) -> float:
+    """Time the processes' main threads were ready to run but had no CPU (Linux schedstat)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    return total
 
-    def __init__(self, pids: Iterable[int], interval: float = 0.25) -> None:
+
+class Usage:
+    """CPU (percent of one core) and peak RSS of some processes over a stretch of time.
+
+    With `children` (the default) a process's children count too: `uvicorn --workers`
+    style trees. The harness's own process is measured without them (its children are
+    the servers and the client processes).
+    """
+
+    def __init__(self, pids: Iterable[int], interval: float = 0.25, children: bool = True
+                 ) -> None:
         self.pids = list(pids)
+        self.children = children
         self.interval = interval
         self.peak_rss = 0
         self._stop = threading.Event()
@@ -302,13 +318,16 @@ class Usage:
         self.cpu_percent = 0.0
         self.cpu_seconds = 0.0
         self.seconds = 0.0
+        self.wait_percent = 0.0  # main threads: runnable but waiting for a CPU, % of the time
+        self._wait0 = 0.0
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
             self.peak_rss = max(self.peak_rss, rss_bytes(self.pids))
 
     def __enter__(self) -> Usage:
-        self._cpu0 = cpu_seconds(self.pids)
+        self._cpu0 = cpu_seconds(self.pids, self.children)
+        self._wait0 = runqueue_wait_seconds(self.pids)
         self._t0 = time.monotonic()
         self.peak_rss = rss_bytes(self.pids)
         self._thread.start()
@@ -318,8 +337,11 @@ class Usage:
         self._stop.set()
         self._thread.join()
         self.seconds = time.monotonic() - self._t0
-        self.cpu_seconds = cpu_seconds(self.pids) - self._cpu0
+        self.cpu_seconds = cpu_seconds(self.pids, self.children) - self._cpu0
         self.cpu_percent = 100 * self.cpu_seconds / self.seconds if self.seconds else 0.0
+        waited = runqueue_wait_seconds(self.pids) - self._wait0
+        if self.seconds and self.pids:
+            self.wait_percent = 100 * waited / self.seconds / len(self.pids)
         self.peak_rss = max(self.peak_rss, rss_bytes(self.pids))
 
 

@@ -39,7 +39,7 @@ async def _flood_all(desk: infra.Desk, channel: Any, tag: str, webhooks: int,
 def _round(desk: infra.Desk, channel: Any, done: Prefilled, webhooks: int,
            concurrency: int, max_seconds: float) -> dict[str, Any]:
     tag = f"in{secrets.token_hex(3)}"
-    with infra.Usage(desk.pids) as server, infra.Usage([os.getpid()]) as sender:
+    with infra.Usage(desk.pids) as server, infra.Usage([os.getpid()], children=False) as sender:
         parts, seconds = asyncio.run(_flood_all(desk, channel, tag, webhooks, concurrency, done,
                                                    max_seconds))
     stored = count(desk.backend.database_url,
@@ -56,6 +56,7 @@ def _round(desk: infra.Desk, channel: Any, done: Prefilled, webhooks: int,
         "failures": failures, "seconds": round(seconds, 2),
         "accepted_per_s": round(accepted / seconds, 1) if seconds else 0,
         "latency_ms": latency, "server_cpu_percent": round(server.cpu_percent),
+        "server_cpu_wait_percent": round(server.wait_percent),
         # CPU per webhook barely moves when other work shares the machine; rates do.
         "server_cpu_ms_per_webhook": round(server.cpu_seconds * 1000 / accepted, 2)
         if accepted else None,

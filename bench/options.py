@@ -86,6 +86,7 @@ class Options:
     page_rate: float
     out: Path
     work: Path | None
+    show: Path | None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -126,6 +127,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--page-seconds", type=float, help="seconds of posting while the page is open")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json",
                    help="where the JSON goes (default bench/results/latest.json)")
+    p.add_argument("--show", type=Path, metavar="JSON",
+                   help="print the table of a saved result (e.g. bench/results/latest.json) and "
+                        "exit")
     p.add_argument("--work", type=Path,
                    help="folder for databases and server logs (default: a temporary folder)")
     return p
@@ -150,5 +154,5 @@ def parse(argv: list[str] | None = None) -> Options:
     return Options(
         quick=args.quick, sections=args.only, sizes=sizes, floor=args.floor,
         coalesce_ms=args.coalesce_ms, ingest_concurrency=args.ingest_concurrency,
-        page_rate=args.page_rate, out=args.out, work=args.work,
+        page_rate=args.page_rate, out=args.out, work=args.work, show=args.show,
     )

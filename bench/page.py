@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -80,10 +81,11 @@ def run_size(threads: int, rate: float, seconds: float, folder: Path,
                 shown = loaded.get("threads_in_board_data") or threads
                 result["server_rss_kb_per_thread_shown"] = kb((rss_after - rss_before) / shown)
                 result["load"] = loaded
+                tag = f"pg{secrets.token_hex(2)}"
                 with infra.Usage(desk.pids) as server:
-                    sent = asyncio.run(paced([url], channel, "pg", rate, seconds))
+                    sent = asyncio.run(paced([url], channel, tag, rate, seconds))
                 assert driver.stdin is not None
-                driver.stdin.write("posts-done\n")
+                driver.stdin.write(tag + "\n")
                 driver.stdin.flush()
                 done = _line(driver, 60)
                 result.update(

@@ -50,11 +50,13 @@ def fanout(data: dict[str, Any]) -> str:
         lat = c["latency_ms"]
         lost = str(c["lost"]) if c["drain"] == "complete" else f"{c['lost']} ({c['drain']})"
         rows.append([
-            c["config"], c["boards"], c["rate"], c["deliveries_per_s"],
+            c["config"], c["boards"], c["rate"], c.get("accepted_per_s"), c["deliveries_per_s"],
             _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], lost,
-            c.get("board_drops", 0), sum(c["send_failures"].values()), c["webhook_ms"]["p99"],
-            c["server_cpu_percent"], c.get("server_cpu_us_per_delivery"),
-            c["server_peak_rss_mb"], c["client_cpu_percent"],
+            c.get("board_drops", 0), sum(c["send_failures"].values()) + c.get("posts_unsent", 0),
+            c["webhook_ms"]["p99"],
+            c["server_cpu_percent"], c.get("server_cpu_wait_percent"),
+            c.get("server_cpu_us_per_delivery"), c["server_peak_rss_mb"],
+            c["client_cpu_percent"],
         ])
     memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
                m["kb_per_board"], m["kb_per_added_board"]] for m in data["memory_per_board"]]
@@ -62,12 +64,15 @@ def fanout(data: dict[str, Any]) -> str:
         f"FAN-OUT  ({data['seconds_per_cell']:g} s of posts per cell, coalescing "
         f"{data['coalesce_ms']} ms, boards spread over {data['client_processes']} client "
         "processes)",
-        table(["config", "boards", "posts/s", "deliv/s", "vs floor", "p50 ms", "p95 ms",
-               "p99 ms", "lost", "drops", "hooks failed", "hook p99 ms", "srv CPU%",
-               "srv us/deliv", "srv MB", "cli CPU%"], rows),
+        table(["config", "boards", "posts/s", "taken/s", "deliv/s", "vs floor", "p50 ms",
+               "p95 ms", "p99 ms", "lost", "drops", "not taken", "hook p99 ms", "srv CPU%",
+               "srv wait%", "srv us/deliv", "srv MB", "cli CPU%"], rows),
+        "taken/s: posts the desk accepted per second (not taken: refused, timed out, or "
+        "never sent because the desk fell behind); "
         "deliv/s: (post, board) pairs per second (offered = boards x posts/s); lost: pairs "
         "never received; drops: board connections the server dropped (each board reconnects "
-        "and resumes); CPU in % of one core; cli = all client processes together",
+        "and resumes); CPU in % of one core; srv wait% = time the server was ready to run but "
+        "had no free CPU; cli = all client processes together",
         f"target: {TARGETS['fanout']}",
         "",
         "MEMORY PER CONNECTED BOARD  (server RSS after connecting, minus RSS before)",
@@ -79,14 +84,16 @@ def ingest(data: dict[str, Any]) -> str:
     rows = [[r["backend"], r["workers"], r["messages_before"], r["accepted_per_s"],
              r["latency_ms"]["p50"], r["latency_ms"]["p99"], f"{r['persisted']}/{r['accepted']}",
              sum(r["failures"].values()), r["server_cpu_percent"],
-             r.get("server_cpu_ms_per_webhook"), r["sender_cpu_percent"],
+             r.get("server_cpu_wait_percent"), r.get("server_cpu_ms_per_webhook"),
+             r["sender_cpu_percent"],
              r["prefill_seconds"]] for r in data["rounds"]]
     return "\n".join([
         f"INGEST  ({data['concurrency']} concurrent senders, one item per signed webhook, "
         f"up to {data['webhooks_per_round']} webhooks or {data['max_seconds_per_round']:g} s "
         "per round)",
         table(["backend", "workers", "messages", "hooks/s", "p50 ms", "p99 ms",
-               "persisted", "failed", "srv CPU%", "srv ms/hook", "sender CPU%", "prefill s"],
+               "persisted", "failed", "srv CPU%", "srv wait%", "srv ms/hook", "sender CPU%",
+               "prefill s"],
               rows),
         f"target: {TARGETS['ingest']}",
     ])
@@ -95,23 +102,26 @@ def ingest(data: dict[str, Any]) -> str:
 def claims(data: dict[str, Any]) -> str:
     rows = []
     for r in data["runs"]:
-        one, spread = r["one_thread"], r["spread"]
-        rows.append([
-            r["backend"], r["workers"], f"{r['load']['boards']}x{r['load']['posts_per_s']:g}/s",
-            r["claimers"], one["latency_ms"]["p50"], one["latency_ms"]["p99"],
-            f"{one['threads_with_exactly_one_holder']}/{one['rounds']}",
-            spread["latency_ms"]["p50"], spread["latency_ms"]["p99"], spread["claims_per_s"],
-            f"{spread['threads_held_by_their_claimer']}/{spread['threads']}",
-            "yes" if r["correct"] else "NO", r["server_cpu_percent"],
-            r.get("server_cpu_ms_per_claim"),
-        ])
+        for phase in ("idle", "under_load"):
+            p = r[phase]
+            one, spread = p["one_thread"], p["spread"]
+            load = (f"{r['load']['boards']} boards + {r['load']['posts_per_s']:g}/s"
+                    if phase == "under_load" else "idle")
+            rows.append([
+                r["backend"], r["workers"], load, r["claimers"],
+                one["latency_ms"]["p50"], one["latency_ms"]["p99"],
+                f"{one['threads_with_exactly_one_holder']}/{one['rounds']}",
+                spread["latency_ms"]["p50"], spread["latency_ms"]["p99"], spread["claims_per_s"],
+                f"{spread['threads_held_by_their_claimer']}/{spread['threads']}",
+                "yes" if p["correct"] else "NO", p["server_cpu_percent"],
+                p.get("server_cpu_wait_percent"),
+            ])
     return "\n".join([
-        "CLAIMS  (Socket.IO `claim`; one thread: every claimer at once; spread: each claimer "
-        "works through its share of the threads)",
-        table(["backend", "workers", "load", "claimers", "one p50", "one p99", "one holder",
-               "spread p50", "spread p99", "claims/s", "right holder", "correct", "srv CPU%",
-               "srv ms/claim"],
-              rows),
+        "CLAIMS  (Socket.IO `claim`; one thread: every claimer at once, a few times; spread: "
+        "each claimer works through its share of the threads; holders checked over REST)",
+        table(["backend", "workers", "load", "claimers", "one p50 ms", "one p99 ms",
+               "one holder", "spread p50 ms", "spread p99 ms", "claims/s", "right holder",
+               "correct", "srv CPU%", "srv wait%"], rows),
         f"target: {TARGETS['claims']}",
     ])
 
@@ -123,7 +133,7 @@ def page(data: dict[str, Any]) -> str:
     memory = []
     for r in data["runs"]:
         if r.get("skipped"):
-            rows.append([r["threads"], "skipped", r.get("reason", ""), "", "", "", "", ""])
+            rows.append([r["threads"], "skipped", r.get("reason", ""), "", "", "", "", "", ""])
             continue
         load, after = r["load"], r["while_posting"]
         rows.append([
@@ -133,6 +143,7 @@ def page(data: dict[str, Any]) -> str:
             f"{after['longtasks']['count']}/{after['longtasks']['over_100ms']}/"
             f"{after['longtasks']['max_ms']}",
             f"{after['frame_gaps']['over_100ms']}/{after['frame_gaps']['max_ms']}",
+            after.get("rows_showing_new_posts"),
         ])
         heap = r.get("python_heap") or {}
         memory.append([r["threads"], load["threads_in_board_data"],
@@ -141,7 +152,7 @@ def page(data: dict[str, Any]) -> str:
                        load.get("js_heap_mb")])
     lines.append(table(["threads", "first card ms", "HTML done ms", "HTML KB", "cards loaded",
                         "load: longest task ms", "posting: long tasks n/>100ms/max",
-                        "frame gaps >100ms n/max"], rows))
+                        "frame gaps >100ms n/max", "rows with new posts"], rows))
     lines.append(f"target: {TARGETS['page']}")
     if data.get("skipped"):
         lines.append(f"skipped: {data.get('reason')}")

@@ -33,6 +33,7 @@ class Sent:
     latencies: list[float] = field(default_factory=list)  # seconds per accepted request
     failures: dict[str, int] = field(default_factory=dict)
     late_starts: int = 0  # requests that began more than 50 ms after their scheduled time
+    unsent: int = 0  # posts never sent: the desk accepted too slowly to reach them in time
     first: float = 0.0
     last: float = 0.0
 
@@ -105,9 +106,13 @@ async def _post_one(
 
 async def paced(
     urls: list[str], channel: Channel | None, tag: str, rate: float, seconds: float,
-    *, in_flight: int = 256,
+    *, in_flight: int = 64, grace: float = 3.0,
 ) -> Sent:
-    """Open loop: post number n is due at start + n/rate, whether or not earlier ones returned."""
+    """Open loop: post number n is due at start + n/rate, whether or not earlier ones returned.
+
+    At most `in_flight` requests wait at once; posts still unsent `grace` seconds after the
+    window closes are given up (counted in `unsent`), so an overloaded desk ends a cell too.
+    """
     total = max(1, round(rate * seconds))
     sent = Sent()
     gate = asyncio.Semaphore(in_flight)
@@ -122,13 +127,18 @@ async def paced(
 
         tasks = []
         start = time.monotonic()
+        deadline = start + total / rate + grace
         sent.first = time.time()
         for n in range(total):
             due = start + n / rate
             pause = due - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
-            await gate.acquire()
+            try:
+                await asyncio.wait_for(gate.acquire(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                sent.unsent = total - n
+                break
             if time.monotonic() - due > 0.05:
                 sent.late_starts += 1
             tasks.append(asyncio.create_task(one(n)))

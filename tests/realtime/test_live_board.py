@@ -173,7 +173,9 @@ async def test_heads_are_announced(server: DeskServer, api: DeskApi) -> None:
     await board.disconnect()
 
 
-async def test_a_board_ahead_of_the_desk_is_told_to_reload(server: DeskServer, api: DeskApi) -> None:
+async def test_a_board_ahead_of_the_desk_is_told_to_reload(
+    server: DeskServer, api: DeskApi
+) -> None:
     # A tab that saw numbers this desk never issued (say, before a database restore).
     agent = api.person()
     board = LiveBoard(server.url, agent.token)
