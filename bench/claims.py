@@ -1,8 +1,11 @@
 """Claims: many people grabbing one thread, and claims spread over many threads.
 
 Claimers are real Socket.IO clients calling the board's `claim` command (the path the board
-page uses). Correctness is checked afterwards over the REST API: every thread has exactly the
-holder whose claim was answered ok, and on a contended thread exactly one claim succeeded.
+page uses). One thread: every claimer at once (a burst; its p99 is roughly the time the desk
+needs to answer them all). Spread: claims over distinct threads at a steady rate (open loop),
+dealt to the claimers in turn. Correctness is checked afterwards over the REST API: every
+thread has exactly the holder whose claim was answered ok, and on a contended thread exactly
+one claim succeeded.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ async def _claim(client: socketio.AsyncClient, thread_id: int) -> tuple[float, b
 
 
 async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: list[int],
-                     spread: list[int]) -> dict[str, Any]:
+                     spread: list[int], rate: float) -> dict[str, Any]:
     clients = await _claimers(urls, people)
     try:
         # Everybody at once on one thread, a few times over.
@@ -54,29 +57,34 @@ async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: 
                 codes[code] = codes.get(code, 0) + 1
                 if ok:
                     winners.setdefault(thread_id, []).append(user_id)
-        # Each claimer works through its own share of the spread threads, all at the same time.
+        # Spread: claim n is due at n/rate (open loop), made by claimer n mod claimers.
         spread_latency: list[float] = []
         owner: dict[int, int] = {}
         failed: dict[str, int] = {}
 
-        async def work(index: int) -> None:
-            client, (user_id, _) = clients[index], people[index]
-            for thread_id in spread[index::len(clients)]:
-                took, ok, code = await _claim(client, thread_id)
-                spread_latency.append(took)
-                if ok:
-                    owner[thread_id] = user_id
-                else:
-                    failed[code] = failed.get(code, 0) + 1
+        async def one(n: int, thread_id: int) -> None:
+            index = n % len(clients)
+            took, ok, code = await _claim(clients[index], thread_id)
+            spread_latency.append(took)
+            if ok:
+                owner[thread_id] = people[index][0]
+            else:
+                failed[code] = failed.get(code, 0) + 1
 
         began = time.perf_counter()
-        await asyncio.gather(*(work(i) for i in range(len(clients))))
+        tasks = []
+        for n, thread_id in enumerate(spread):
+            pause = began + n / rate - time.perf_counter()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            tasks.append(asyncio.create_task(one(n, thread_id)))
+        await asyncio.gather(*tasks)
         spread_seconds = time.perf_counter() - began
     finally:
         await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     return {"one_latency": one_latency, "winners": winners, "codes": codes,
             "spread_latency": spread_latency, "owner": owner, "failed": failed,
-            "spread_seconds": spread_seconds}
+            "spread_seconds": spread_seconds, "rate": rate}
 
 
 def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int],
@@ -96,6 +104,7 @@ def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int
         "spread": {
             "threads": len(spread), "claims": len(got["spread_latency"]),
             "latency_ms": percentiles(got["spread_latency"], (50, 99)),
+            "offered_per_s": got["rate"],
             "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
             "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
         },
@@ -104,7 +113,8 @@ def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int
 
 
 def run_config(backend_name: str, workers: int, claimers: int, threads: int, rounds: int,
-               load_boards: int, load_rate: float, folder: Path, log: Any) -> dict[str, Any]:
+               rate: float, load_boards: int, load_rate: float, folder: Path,
+               log: Any) -> dict[str, Any]:
     """The same claims twice on fresh threads: on an idle desk, then under background load."""
     backend = infra.make_backend(backend_name, folder / "db")
     phases: dict[str, Any] = {}
@@ -128,12 +138,12 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
             got: dict[str, Any] = {}
             usage: dict[str, infra.Usage] = {}
             with infra.Usage(desk.pids) as usage["idle"]:
-                got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"]))
+                got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"], rate))
             tokens = [t for _, t in viewers]
             with background(desk, channel, load_boards, load_rate, tokens) as bg, \
                     infra.Usage(desk.pids) as usage["under_load"]:
                 got["under_load"] = asyncio.run(_scenarios(desk.urls, people,
-                                                           *plan["under_load"]))
+                                                           *plan["under_load"], rate))
             held = holders(url, desk.admin, tag)
         finally:
             desk.stop()
@@ -156,9 +166,10 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
 
 
 def run(configs: list[tuple[str, int]], claimers: int, threads: int, rounds: int,
-        load_boards: int, load_rate: float, folder: Path, log: Any) -> dict[str, Any]:
+        rate: float, load_boards: int, load_rate: float, folder: Path,
+        log: Any) -> dict[str, Any]:
     return {
-        "runs": [run_config(name, workers, claimers, threads, rounds, load_boards, load_rate,
-                            folder, log) for name, workers in configs],
+        "runs": [run_config(name, workers, claimers, threads, rounds, rate, load_boards,
+                            load_rate, folder, log) for name, workers in configs],
         "transport": "Socket.IO `claim` command (the board's path); holders checked over REST",
     }

@@ -25,6 +25,7 @@ class Sizes:
     claimers: int
     claim_threads: int
     claim_rounds: int
+    claim_rate: float  # spread claims per second
     claim_load: tuple[int, float]  # boards, posts/s
     page_threads: list[int]
     page_seconds: float
@@ -37,14 +38,14 @@ FULL = Sizes(
     cells=[(100, 10), (200, 50), (500, 100), (1000, 100), (1000, 200)], seconds=5.0,
     backends=["sqlite", "postgres"], workers=[1, 2],
     ingest_sizes=[10_000, 100_000, 1_000_000], ingest_webhooks=3000, ingest_seconds=10.0,
-    claimers=100, claim_threads=1000, claim_rounds=5, claim_load=(200, 50.0),
+    claimers=100, claim_threads=1000, claim_rounds=5, claim_rate=50.0, claim_load=(200, 50.0),
     page_threads=[1000, 10_000], page_seconds=5.0,
 )
 
 QUICK = Sizes(
     cells=[(20, 10)], seconds=3.0, backends=["sqlite"], workers=[1],
     ingest_sizes=[2000], ingest_webhooks=300, ingest_seconds=5.0,
-    claimers=20, claim_threads=100, claim_rounds=2, claim_load=(10, 5.0),
+    claimers=20, claim_threads=100, claim_rounds=2, claim_rate=50.0, claim_load=(10, 5.0),
     page_threads=[200], page_seconds=2.0,
 )
 
@@ -120,6 +121,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--claimers", type=int, help="people claiming at the same time")
     p.add_argument("--claim-threads", type=int, help="threads the spread claims go to")
     p.add_argument("--claim-rounds", type=int, help="contended threads (everybody claims each)")
+    p.add_argument("--claim-rate", type=float, help="spread claims per second (default 50)")
     p.add_argument("--claim-load", type=_cells,
                    help="background load while claiming, BOARDSxRATE (default 200x50)")
     p.add_argument("--page-threads", type=_ints, help="open threads on the board page, e.g. 1k,10k")

@@ -111,16 +111,18 @@ def claims(data: dict[str, Any]) -> str:
                 r["backend"], r["workers"], load, r["claimers"],
                 one["latency_ms"]["p50"], one["latency_ms"]["p99"],
                 f"{one['threads_with_exactly_one_holder']}/{one['rounds']}",
-                spread["latency_ms"]["p50"], spread["latency_ms"]["p99"], spread["claims_per_s"],
+                spread.get("offered_per_s"), spread["latency_ms"]["p50"],
+                spread["latency_ms"]["p99"], spread["claims_per_s"],
                 f"{spread['threads_held_by_their_claimer']}/{spread['threads']}",
                 "yes" if p["correct"] else "NO", p["server_cpu_percent"],
                 p.get("server_cpu_wait_percent"),
             ])
     return "\n".join([
         "CLAIMS  (Socket.IO `claim`; one thread: every claimer at once, a few times; spread: "
-        "each claimer works through its share of the threads; holders checked over REST)",
+        "one claim per thread at a steady rate; holders checked over REST)",
         table(["backend", "workers", "load", "claimers", "one p50 ms", "one p99 ms",
-               "one holder", "spread p50 ms", "spread p99 ms", "claims/s", "right holder",
+               "one holder", "spread at/s", "spread p50 ms", "spread p99 ms", "claims/s",
+               "right holder",
                "correct", "srv CPU%", "srv wait%"], rows),
         f"target: {TARGETS['claims']}",
     ])
