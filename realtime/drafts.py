@@ -25,6 +25,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from realtime.commands import number
 from realtime.draft_docs import DraftDocs, LiveDraft
 from server.actions.drafts import (
     DraftAccess,
@@ -48,15 +49,6 @@ log = logging.getLogger("tandem.drafts")
 MAX_UPDATE_BYTES = 512 * 1024
 # How often a process re-reads the drafts it holds, to repair relays the bus lost.
 CHECK_SECONDS = 5.0
-
-
-def _number(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("%(name)s must be a number.", name=name)
-    return value
 
 
 def _bytes(data: dict[str, Any], name: str) -> bytes | None:
@@ -143,7 +135,7 @@ class DraftEditing:
         }
 
     def _member(self, data: dict[str, Any]) -> tuple[int, LiveDraft]:
-        thread_id = _number(data, "thread_id")
+        thread_id = number(data, "thread_id")
         live = self.docs.live.get(thread_id)  # type: ignore[arg-type]
         if live is None or data["_sid"] not in live.members:
             raise Invalid("Open the draft first (draft.join).")
@@ -152,7 +144,7 @@ class DraftEditing:
     # -- commands ---------------------------------------------------------------------
 
     async def _join(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        thread_id: int = _number(data, "thread_id")  # type: ignore[assignment]
+        thread_id: int = number(data, "thread_id")  # type: ignore[assignment]
         client_state = _bytes(data, "state_vector") or b"\x00"
         sid = data["_sid"]
         access = await self._access(actor, thread_id)  # refuses people who may not look
@@ -182,7 +174,7 @@ class DraftEditing:
         update = _bytes(data, "update")
         if update is None:
             raise Invalid("update is missing.")
-        seen = _number(data, "seen_message_id", required=False)
+        seen = number(data, "seen_message_id", required=False)
         check_update(update)
         (await self._access(actor, thread_id)).check()
         try:
@@ -209,7 +201,7 @@ class DraftEditing:
         await self._publish("draft.awareness", live, update=_b64(relayed))
 
     async def _leave(self, actor: Actor, data: dict[str, Any]) -> None:
-        await self._leave_one(data["_sid"], _number(data, "thread_id"))  # type: ignore[arg-type]
+        await self._leave_one(data["_sid"], number(data, "thread_id"))  # type: ignore[arg-type]
 
     async def _flush(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         """Save now what this process holds, so a submit right after typing sends it all."""
@@ -219,18 +211,18 @@ class DraftEditing:
         return {"version": live.version, "text": live.text()}
 
     async def _access_command(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        thread_id: int = _number(data, "thread_id")  # type: ignore[assignment]
+        thread_id: int = number(data, "thread_id")  # type: ignore[assignment]
         return await self._access_json(await self._access(actor, thread_id), data["_sid"])
 
     async def _invite(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         invited = await do_invite(
-            self.desk.db, actor, _number(data, "thread_id"), _number(data, "user_id")  # type: ignore[arg-type]
+            self.desk.db, actor, number(data, "thread_id"), number(data, "user_id")  # type: ignore[arg-type]
         )
         return {"invited": [p.model_dump() for p in invited]}
 
     async def _uninvite(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         invited = await do_uninvite(
-            self.desk.db, actor, _number(data, "thread_id"), _number(data, "user_id")  # type: ignore[arg-type]
+            self.desk.db, actor, number(data, "thread_id"), number(data, "user_id")  # type: ignore[arg-type]
         )
         return {"invited": [p.model_dump() for p in invited]}
 

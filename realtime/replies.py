@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from realtime.commands import number
 from realtime.drafts import DraftEditing
 from server.actions.notes import do_add_note, mentionable, thread_notes
 from server.actions.outbox import do_retry_send
@@ -27,15 +28,6 @@ from server.permissions import Actor
 
 if TYPE_CHECKING:
     from realtime.server import Realtime
-
-
-def number(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("%(name)s must be a number.", name=name)
-    return value
 
 
 def text(data: dict[str, Any], name: str, *, required: bool = True) -> str | None:

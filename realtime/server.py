@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import socketio
 
+from realtime.commands import number
 from realtime.keeper import ClaimKeeper
 from realtime.presence import MemoryPresence, PresenceStore, RedisPresence, summarize
 from realtime.stream import EventStream, Reload
@@ -33,15 +34,6 @@ class Service(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
-
-
-def _int(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("%(name)s must be a number.", name=name)
-    return value
 
 
 class Realtime:
@@ -206,7 +198,7 @@ class Realtime:
 
     async def _resume_command(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         actor.require("thread.view")
-        since = _int(data, "since")
+        since = number(data, "since")
         if since is None or since < 0:
             raise Invalid("since must be a sequence number.")
         try:
@@ -217,18 +209,18 @@ class Realtime:
 
     async def _claim(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         claim = await do_claim(
-            self.desk.db, actor, _int(data, "thread_id"),  # type: ignore[arg-type]
+            self.desk.db, actor, number(data, "thread_id"),  # type: ignore[arg-type]
             self.desk.settings.claim_grace_seconds, take_over=bool(data.get("take_over")),
         )
         return {"claim": claim.as_json()}
 
     async def _release(self, actor: Actor, data: dict[str, Any]) -> None:
-        await do_release(self.desk.db, actor, _int(data, "thread_id"))  # type: ignore[arg-type]
+        await do_release(self.desk.db, actor, number(data, "thread_id"))  # type: ignore[arg-type]
 
     async def _assign(self, actor: Actor, data: dict[str, Any]) -> None:
         await do_assign(
-            self.desk.db, actor, _int(data, "thread_id"),  # type: ignore[arg-type]
-            _int(data, "user_id", required=False),
+            self.desk.db, actor, number(data, "thread_id"),  # type: ignore[arg-type]
+            number(data, "user_id", required=False),
         )
 
     async def _update(self, actor: Actor, data: dict[str, Any]) -> None:
@@ -244,12 +236,12 @@ class Realtime:
                 raise Invalid("%(name)s must be text.", name=name)
             fields[name] = value
         await do_update_thread(
-            self.desk.db, actor, _int(data, "thread_id"), tags=tags, **fields  # type: ignore[arg-type]
+            self.desk.db, actor, number(data, "thread_id"), tags=tags, **fields  # type: ignore[arg-type]
         )
 
     async def _view(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         actor.require("thread.view")
-        thread_id = _int(data, "thread_id")
+        thread_id = number(data, "thread_id")
         sid = data["_sid"]
         await self.sio.enter_room(sid, f"thread:{thread_id}")
         self.viewing.setdefault(sid, set()).add(thread_id)  # type: ignore[arg-type]
@@ -257,7 +249,7 @@ class Realtime:
         return {"presence": summary}
 
     async def _unview(self, actor: Actor, data: dict[str, Any]) -> None:
-        thread_id = _int(data, "thread_id")
+        thread_id = number(data, "thread_id")
         sid = data["_sid"]
         await self.sio.leave_room(sid, f"thread:{thread_id}")
         self.viewing.get(sid, set()).discard(thread_id)
@@ -265,7 +257,7 @@ class Realtime:
 
     async def _typing(self, actor: Actor, data: dict[str, Any]) -> None:
         actor.require("draft.edit")
-        thread_id = _int(data, "thread_id")
+        thread_id = number(data, "thread_id")
         if thread_id not in self.viewing.get(data["_sid"], set()):
             raise Invalid("View the thread before typing in it.")
         entry = self._entry(actor)

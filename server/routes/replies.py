@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from realtime.replies import flag, flush_draft, number, text
+from realtime.commands import number
+from realtime.replies import flag, flush_draft, text
 from server.actions.notes import do_add_note, mentionable, thread_notes
 from server.actions.outbox import do_retry_send
 from server.actions.replies import do_approve, do_reject, do_submit, do_withdraw
