@@ -3,9 +3,10 @@
 Claimers are real Socket.IO clients calling the board's `claim` command (the path the board
 page uses). One thread: every claimer at once (a burst; its p99 is roughly the time the desk
 needs to answer them all). Spread: claims over distinct threads at a steady rate (open loop),
-dealt to the claimers in turn. Correctness is checked afterwards over the REST API: every
-thread has exactly the holder whose claim was answered ok, and on a contended thread exactly
-one claim succeeded.
+dealt to the claimers in turn. Correctness is checked over the REST API while the claimers are
+still connected: every thread has exactly the holder whose claim was answered ok, and on a
+contended thread exactly one claim succeeded. A last check after both phases shows what
+became of the first phase's claims once their holders had left and come back.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,8 @@ async def _claim(client: socketio.AsyncClient, thread_id: int) -> tuple[float, b
 
 
 async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: list[int],
-                     spread: list[int], rate: float) -> dict[str, Any]:
+                     spread: list[int], rate: float,
+                     check: Callable[[], dict[int, int | None]]) -> dict[str, Any]:
     clients = await _claimers(urls, people)
     try:
         # Everybody at once on one thread, a few times over.
@@ -80,15 +83,30 @@ async def _scenarios(urls: list[str], people: list[tuple[int, str]], contended: 
             tasks.append(asyncio.create_task(one(n, thread_id)))
         await asyncio.gather(*tasks)
         spread_seconds = time.perf_counter() - began
+        # Read the holders while the claimers are still connected: once they leave, their
+        # claims expire after the grace period, by design.
+        held = await asyncio.to_thread(check)
     finally:
         await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     return {"one_latency": one_latency, "winners": winners, "codes": codes,
             "spread_latency": spread_latency, "owner": owner, "failed": failed,
-            "spread_seconds": spread_seconds, "rate": rate}
+            "spread_seconds": spread_seconds, "rate": rate, "held": held}
 
 
-def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int],
+def _compare(held: dict[int, int | None], expected: dict[int, int]) -> dict[str, int]:
+    """How many threads show the expected holder, nobody, or somebody else."""
+    counts = {"expected_holder": 0, "nobody": 0, "someone_else": 0}
+    for thread_id, user_id in expected.items():
+        now = held.get(thread_id)
+        key = ("expected_holder" if now == user_id else "nobody" if now is None
+               else "someone_else")
+        counts[key] += 1
+    return counts
+
+
+def _phase(got: dict[str, Any], later: dict[int, int | None], contended: list[int],
            spread: list[int], server: infra.Usage) -> dict[str, Any]:
+    held = got["held"]
     exactly_one = sum(1 for t in contended if len(got["winners"].get(t, [])) == 1
                       and held.get(t) == got["winners"][t][0])
     spread_ok = sum(1 for t in spread if t in got["owner"] and held.get(t) == got["owner"][t])
@@ -108,6 +126,10 @@ def _phase(got: dict[str, Any], held: dict[int, int | None], contended: list[int
             "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
             "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
         },
+        # At the very end, after both phases (informational: claims whose holders left
+        # expire after the grace period).
+        "at_the_end": _compare(later, {**got["owner"], **{t: w[0] for t, w in
+                                                          got["winners"].items() if w}}),
         "correct": exactly_one == len(contended) and spread_ok == len(spread),
     }
 
@@ -137,20 +159,25 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
                                [ids[first + n] for n in range(rounds, each)])
             got: dict[str, Any] = {}
             usage: dict[str, infra.Usage] = {}
+
+            def check() -> dict[int, int | None]:
+                return holders(url, desk.admin, tag)
+
             with infra.Usage(desk.pids) as usage["idle"]:
-                got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"], rate))
+                got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"], rate,
+                                                     check))
             tokens = [t for _, t in viewers]
             with background(desk, channel, load_boards, load_rate, tokens) as bg, \
                     infra.Usage(desk.pids) as usage["under_load"]:
                 got["under_load"] = asyncio.run(_scenarios(desk.urls, people,
-                                                           *plan["under_load"], rate))
-            held = holders(url, desk.admin, tag)
+                                                           *plan["under_load"], rate, check))
+            later = check()
         finally:
             desk.stop()
     finally:
         backend.drop()
     for phase in ("idle", "under_load"):
-        phases[phase] = _phase(got[phase], held, *plan[phase], usage[phase])
+        phases[phase] = _phase(got[phase], later, *plan[phase], usage[phase])
     result: dict[str, Any] = {
         "backend": backend.label, "workers": workers, "claimers": claimers,
         "load": {"boards": bg["boards"], "posts_per_s": load_rate}, **phases,

@@ -8,6 +8,7 @@ a network's webhook, so boards, events and SLA clocks behave as in production.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -22,6 +23,7 @@ from server.errors import NotFound
 
 log = logging.getLogger("tandem.simulator")
 RETRY_SECONDS = 2.0
+STOP_SECONDS = 10.0  # how long shutdown waits for the item being stored
 # Never wait longer than this many mean gaps, and never burst to catch up on more than
 # this much lost time (a slow database makes the stream slower, not spikier).
 MAX_GAPS = 5.0
@@ -73,6 +75,9 @@ class SimulationRunner:
         self.rng = rng
         self.channels: dict[str, int] = {}
         self.stored = 0
+        # Set at shutdown: the loop ends between two items, never inside a transaction
+        # (cancelling one midway leaves the connection pool a rollback to trip over).
+        self.stopping = asyncio.Event()
 
     async def run(self) -> None:
         await self._connect()
@@ -80,9 +85,11 @@ class SimulationRunner:
                  self.rate, self.simulator.run)
         loop = asyncio.get_running_loop()
         due = loop.time()
-        while True:
+        while not self.stopping.is_set():
             due = max(due + gap(self.rng, self.rate), loop.time() - MAX_BEHIND_SECONDS)
-            await asyncio.sleep(max(0.0, due - loop.time()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), max(0.0, due - loop.time()))
+                return
             await self._deliver(self.simulator.next())
 
     async def _connect(self) -> None:
@@ -121,7 +128,10 @@ async def start_simulator(desk: Desk) -> Callable[[], Awaitable[None]]:
     desk.background.append(task)
 
     async def stop() -> None:
-        task.cancel()
+        runner.stopping.set()
+        _, late = await asyncio.wait([task], timeout=STOP_SECONDS)
+        for straggler in late:
+            straggler.cancel()
         await asyncio.gather(task, return_exceptions=True)
         if task in desk.background:
             desk.background.remove(task)
