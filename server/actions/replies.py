@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
+from channels.registry import capabilities
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
 from server.actions.reply_policy import needs_approval
 from server.actions.reply_views import approval_view, messages_json
+from server.actions.windows import windows
 from server.db import Database, Tx
 from server.errors import N_, Conflict, DeskError, Invalid, NotFound
 from server.events import (
@@ -123,8 +125,30 @@ async def _decided(tx: Tx, approval: Approval, actor: Actor, notify: bool) -> No
         ))
 
 
+async def check_message_window(tx: Tx, thread: Thread) -> None:
+    """Refuse what the network would refuse: a private message after its window closed."""
+    if thread.visibility != "private":
+        return
+    channel = await tx.session.get(Channel, thread.channel_id)
+    if channel is None:
+        return
+    last = await tx.session.scalar(
+        select(func.max(col(Message.created_at))).where(
+            col(Message.thread_id) == thread.id, col(Message.direction) == "in")
+    )
+    caps = capabilities(channel.adapter, channel.network)
+    until = windows(caps, "private", None, last).message_window_until
+    if until is not None and until < utcnow():
+        raise Conflict(
+            "The network takes messages only within %(hours)d hours of the customer's last "
+            "message, and that time is over. Answer in public or wait for the customer.",
+            hours=caps.message_window_hours if caps else 0,
+        )
+
+
 async def _send(tx: Tx, thread: Thread, draft: Draft | None, text: str, author_id: int,
                 actor: Actor, approval: Approval | None) -> Message:
+    await check_message_window(tx, thread)
     author = await tx.session.get(User, author_id) if author_id != actor.id else None
     name = author.name if author else actor.name
     message = await enqueue_reply(tx, thread, text, author_id, name)
@@ -166,6 +190,7 @@ async def do_submit(
             raise Conflict("A reply on this thread waits for approval already.")
         text = check_text(draft.text if draft else "")
         assert draft is not None
+        await check_message_window(tx, thread)
         seen = max(draft.seen_message_id or 0, seen_upto or 0, confirm_seen_upto or 0)
         unseen = await _unseen(tx, thread_id, seen, actor.id)
         if unseen:
