@@ -27,13 +27,16 @@ from bench.stats import percentiles
 
 
 async def _claimers(urls: list[str], people: list[tuple[int, str]]) -> list[socketio.AsyncClient]:
-    clients = []
-    for n, (_, token) in enumerate(people):
+    gate = asyncio.Semaphore(10)
+
+    async def one(n: int, token: str) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
-        await client.connect(urls[n % len(urls)], auth={"token": token},
-                             transports=["websocket"], wait_timeout=30)
-        clients.append(client)
-    return clients
+        async with gate:
+            await client.connect(urls[n % len(urls)], auth={"token": token},
+                                 transports=["websocket"], wait_timeout=30)
+        return client
+
+    return list(await asyncio.gather(*(one(n, token) for n, (_, token) in enumerate(people))))
 
 
 async def _claim(client: socketio.AsyncClient, thread_id: int) -> tuple[float, bool, str]:
@@ -126,8 +129,8 @@ def _phase(got: dict[str, Any], later: dict[int, int | None], contended: list[in
             "claims_per_s": round(len(got["spread_latency"]) / got["spread_seconds"], 1),
             "refused": got["failed"], "threads_held_by_their_claimer": spread_ok,
         },
-        # At the very end, after both phases (informational: claims whose holders left
-        # expire after the grace period).
+        # After both phases (informational): a claim whose holder stayed away longer than
+        # the grace period (TANDEM_CLAIM_GRACE_SECONDS) expires, by design.
         "at_the_end": _compare(later, {**got["owner"], **{t: w[0] for t, w in
                                                           got["winners"].items() if w}}),
         "correct": exactly_one == len(contended) and spread_ok == len(spread),
