@@ -22,6 +22,8 @@ from typing import Any
 import httpx
 import psutil
 
+from tests.support.backends import pg_execute, redis_flush
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("TANDEM_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TANDEM_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
@@ -66,26 +68,6 @@ class Backend:
         self._drop.clear()
 
 
-async def _pg(statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _redis_flush(url: str) -> None:
-    import redis.asyncio as redis
-
-    client = redis.from_url(url)
-    try:
-        await client.flushdb()
-    finally:
-        await client.aclose()
-
-
 def make_backend(name: str, folder: Path) -> Backend:
     """A fresh, empty database (and Redis database number) of its own."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,19 +85,21 @@ def make_backend(name: str, folder: Path) -> Backend:
         raise BenchError(f"unknown backend {name!r}: use sqlite or postgres")
     database = f"tandem_bench_{secrets.token_hex(4)}"
     try:
-        asyncio.run(_pg(f'CREATE DATABASE "{database}"'))
+        asyncio.run(pg_execute(f'CREATE DATABASE "{database}"', PG_ADMIN_URL))
     except Exception as exc:
         raise BenchError(f"PostgreSQL at {PG_ADMIN_URL} is not usable: {exc}") from None
     redis_url = f"{REDIS_URL}/{secrets.randbelow(15) + 1}"
     try:
-        asyncio.run(_redis_flush(redis_url))
+        asyncio.run(redis_flush(redis_url))
     except Exception as exc:
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', PG_ADMIN_URL))
         raise BenchError(f"Redis at {REDIS_URL} is not usable: {exc}") from None
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     backend = Backend("postgres", f"{base}/{database}", redis_url)
     backend._drop.append(
-        lambda: asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        lambda: asyncio.run(
+            pg_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', PG_ADMIN_URL)
+        )
     )
     return backend
 

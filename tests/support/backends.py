@@ -53,17 +53,17 @@ def run_apart(work: Coroutine[Any, Any, None]) -> None:
         pool.submit(asyncio.run, work).result()
 
 
-async def _pg(statement: str) -> None:
+async def pg_execute(statement: str, admin_url: str = PG_ADMIN_URL) -> None:
     import asyncpg
 
-    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    connection = await asyncpg.connect(admin_url, timeout=5)
     try:
         await connection.execute(statement)
     finally:
         await connection.close()
 
 
-async def _redis_flush(url: str) -> None:
+async def redis_flush(url: str) -> None:
     import redis.asyncio as redis
 
     client = redis.from_url(url)
@@ -81,19 +81,19 @@ def make_backend(name: str, folder: Path) -> Backend:
         raise ValueError(f"unknown TANDEM_TEST_BACKEND {name}")
     database = f"tandem_test_{secrets.token_hex(4)}"
     try:
-        run_apart(_pg(f'CREATE DATABASE "{database}"'))
+        run_apart(pg_execute(f'CREATE DATABASE "{database}"'))
     except Exception as exc:
         _unavailable("PostgreSQL", exc)
     # Redis database numbers 1..15, chosen at random: parallel runs rarely collide and a
     # collision only mixes hints, never data.
     redis_url = f"{REDIS_URL}/{secrets.randbelow(15) + 1}"
     try:
-        run_apart(_redis_flush(redis_url))
+        run_apart(redis_flush(redis_url))
     except Exception as exc:
         _unavailable("Redis", exc)
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     backend = Backend("postgres", f"{base}/{database}", redis_url)
     backend.cleanup.append(
-        lambda: run_apart(_pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        lambda: run_apart(pg_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     )
     return backend
