@@ -61,6 +61,25 @@ class Capabilities:
     private_reply_window_days: int | None = None
 
 
+def N_(message: str) -> str:
+    """Mark a label for translation (scripts/i18n extracts N_); the page translates it."""
+    return message
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One field of the admin's "connect a channel" form for a network."""
+
+    name: str
+    label: str  # English, marked with N_
+    # Secret fields are sealed with the desk's key and never shown again; the others are
+    # stored in the channel's config (an IMAP host, a Mastodon instance URL, ...).
+    secret: bool = True
+    required: bool = True
+    # Made for the admin when left empty (a webhook verify token) and shown once.
+    generated: bool = False
+
+
 @dataclass(frozen=True)
 class ChannelAccount:
     """What an adapter needs to speak as one connected account: no database, no desk."""
@@ -81,6 +100,21 @@ class ThreadRef:
     in_reply_to: str | None  # the external id of the message being answered
     recipient_id: str | None  # the customer's external id (for private messages)
     visibility: Visibility = "public"
+    # The customer's newest message in the thread, for networks with a message window
+    # (WhatsApp sends an approved template instead of text once the window closed).
+    customer_last_at: datetime | None = None
+
+
+DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """What a network reports about a message the desk sent (WhatsApp's statuses)."""
+
+    external_id: str  # the network's id of the sent message
+    status: DeliveryStatus
+    error: str | None = None  # why it failed, for people
 
 
 @dataclass(frozen=True)
@@ -134,4 +168,35 @@ class ChannelAdapter(ReplySender, Protocol):
 
     def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
         """Answer the network's GET check of a webhook URL (or raise WebhookRejected)."""
+        ...
+
+
+class Intake(Protocol):
+    """Where a watcher hands what it found. `deliver` returns once the items are stored and
+    the cursor saved, so a watcher restarted later resumes after the last batch it handed in
+    (items are deduplicated by external id, so handing one in twice is harmless)."""
+
+    async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None: ...
+
+    async def report(self, status: Mapping[str, Any]) -> None:
+        """Facts for people (quota used, the stream's state), shown on the channels page."""
+        ...
+
+
+class ChannelWatcher(Protocol):
+    """A network the desk reads by polling or by a stream (Mastodon, YouTube, e-mail).
+
+    The desk runs one `watch` per active channel across all its processes (a lease decides
+    which), restarting it after an error with the cursor of the last delivered batch.
+    """
+
+    network: str
+    capabilities: Capabilities
+
+    async def watch(self, account: ChannelAccount, cursor: Mapping[str, Any],
+                    intake: Intake) -> None:
+        """Run until cancelled: catch up from `cursor`, then follow new items (stream, IDLE
+        or polling), handing each batch to `intake.deliver` with the cursor that resumes
+        after it. Raise TemporaryError (retry_after honoured) or PermanentError (the channel
+        stops until an admin reconnects it) when the network refuses."""
         ...

@@ -17,8 +17,10 @@ import httpx
 
 from channels import meta_payload
 from channels.base import (
+    N_,
     Capabilities,
     ChannelAccount,
+    ConnectField,
     Handshake,
     InboundItem,
     PermanentError,
@@ -94,15 +96,21 @@ def is_comment_id(external_id: str | None) -> bool:
 
 class MetaAdapter:
     webhook_path = "meta"
-    secret_fields = ("access_token", "app_secret", "verify_token")
+    connect_fields = (
+        ConnectField("access_token", N_("Access token")),
+        ConnectField("app_secret", N_("App secret")),
+        ConnectField("verify_token", N_("Verify token"), generated=True),
+    )
     capabilities = Capabilities(
         public_reply=True, private_reply_to_public=True, direct_messages=True,
         message_window_hours=24, private_reply_window_days=7,
     )
 
-    def __init__(self, network: str, label: str, base_url: str = DEFAULT_URL) -> None:
+    def __init__(self, network: str, label: str, account_label: str = N_("Account id"),
+                 base_url: str = DEFAULT_URL) -> None:
         self.network = network
         self.label = label
+        self.account_label = account_label
         self.base_url = base_url
         self._sent = SentMemory()
 

@@ -19,8 +19,10 @@ import httpx
 
 from channels import x_payload
 from channels.base import (
+    N_,
     Capabilities,
     ChannelAccount,
+    ConnectField,
     Handshake,
     InboundItem,
     PermanentError,
@@ -65,7 +67,11 @@ class XAdapter:
     network = "x"
     label = "X"
     webhook_path = "x"
-    secret_fields = ("access_token", "consumer_secret")
+    account_label = N_("Account (user) id")
+    connect_fields = (
+        ConnectField("access_token", N_("Access token")),
+        ConnectField("consumer_secret", N_("Consumer secret")),
+    )
     capabilities = Capabilities(
         public_reply=True, private_reply_to_public=True, direct_messages=True,
     )

@@ -21,6 +21,7 @@ from realtime.bus import make_bus
 from realtime.drafts import install_drafts
 from realtime.replies import install_replies
 from realtime.server import Realtime
+from server.actions.quota import install_quota_ledger
 from server.auth.middleware import CallerMiddleware
 from server.crypto import SecretBox
 from server.db import Database
@@ -31,6 +32,7 @@ from server.routes import admin_api, api, escalation, health, network_webhooks, 
 from server.routes.common import error_response
 from server.settings import Settings
 from server.simulation import start_simulator
+from server.watching import start_watching
 from web import admin, admin_channels, assets, pages, replies_pages
 from web.templating import make_templates, render
 
@@ -52,8 +54,13 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     install_drafts(desk.realtime)
     install_replies(desk.realtime)
     escalation.install_escalation(desk.realtime)
-    configure_adapters({"meta_graph_url": settings.meta_graph_url, "x_api_url": settings.x_api_url})
-    background: list[Starter] = [start_sender, *(starters or [])]
+    configure_adapters({
+        "meta_graph_url": settings.meta_graph_url, "x_api_url": settings.x_api_url,
+        "telegram_api_url": settings.telegram_api_url,
+        "youtube_api_url": settings.youtube_api_url,
+    })
+    install_quota_ledger(db)
+    background: list[Starter] = [start_sender, start_watching, *(starters or [])]
     if settings.simulator_rate > 0:
         background.append(start_simulator)
 

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # Where the networks' APIs answer (tests point these at local fakes).
     meta_graph_url: str = "https://graph.facebook.com/v21.0"
     x_api_url: str = "https://api.x.com"
+    telegram_api_url: str = "https://api.telegram.org"
+    youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
     log_level: str = "info"
 
     @field_validator("redis_url")

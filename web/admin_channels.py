@@ -1,7 +1,9 @@
-"""Admin page: connect a network account (Facebook Page, Instagram account, X account).
+"""Admin page: connect a network account, and see how the desk reads each channel.
 
-Tokens and secrets are sealed with the desk's key before they are stored and are never shown
-again; the page shows the webhook URL (and the verify token) to configure at the network.
+Each adapter names the fields connecting takes (`connect_fields`). Secret ones are sealed with
+the desk's key and never shown again; the others are kept in the channel's config. The page
+shows the webhook URL (and a generated verify token, once) to configure at the network, and
+for channels the desk polls or streams, how reading goes (server/watching.py).
 """
 
 from __future__ import annotations
@@ -16,40 +18,41 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from channels.base import ConnectField, SendError
 from channels.http import pack_secrets
 from channels.registry import ADAPTERS
 from server.actions.channels import do_add_channel
+from server.actions.watches import account_of, do_restart_watch, watch_states
 from server.desk import Desk
 from server.errors import N_, DeskError, Invalid, NotFound
 from server.models import Channel
 from server.permissions import Actor
-from web.forms import error_text, field, guard, is_htmx, page
+from web.forms import error_text, field, guard, is_htmx, page, path_id
 
 PERMISSION = "admin.channels"
 admin_channels = guard(PERMISSION)
-LABELS = {
-    "access_token": N_("Access token"),
-    "app_secret": N_("App secret"),
-    "verify_token": N_("Verify token"),
-    "consumer_secret": N_("Consumer secret"),
-}
-ACCOUNT_LABELS = {
-    "facebook": N_("Page id"),
-    "instagram": N_("Instagram account id"),
-    "x": N_("Account (user) id"),
+# What watchers report (intake.report), in people's words; other keys show as they are.
+REPORT_LABELS = {
+    "quota_used": N_("Quota used today"),
+    "quota_limit": N_("Daily quota"),
+    "stream": N_("Stream"),
+    "last_item_at": N_("Last item"),
 }
 
 
 def connectable() -> dict[str, Any]:
-    """The adapters an admin can connect here: those that declare their webhook route."""
-    return {name: a for name, a in ADAPTERS.items() if getattr(a, "webhook_path", None)}
+    """The adapters an admin can connect here: those that say what connecting takes."""
+    return {name: a for name, a in ADAPTERS.items() if getattr(a, "connect_fields", None)}
 
 
-def webhook_url(desk: Desk, channel: Channel) -> str:
+def webhook_url(desk: Desk, channel: Channel) -> str | None:
+    """Where the network posts to this channel; None for channels the desk reads itself."""
     adapter = ADAPTERS.get(channel.adapter)
-    path = getattr(adapter, "webhook_path", None) or channel.adapter
-    if path == "webhook":
+    path = getattr(adapter, "webhook_path", None)
+    if channel.adapter == "webhook":
         path = "generic"
+    if path is None:
+        return None
     return f"{desk.settings.base_url.rstrip('/')}/webhooks/{path}/{channel.id}"
 
 
@@ -57,11 +60,12 @@ async def _page(request: Request, status_code: int = 200, **context: Any) -> Res
     desk: Desk = request.app.state.desk
     async with desk.db.read() as session:
         channels = list((await session.scalars(select(Channel).order_by(col(Channel.id)))).all())
-    rows = [{"channel": c, "webhook_url": webhook_url(desk, c)} for c in channels]
+    watched = await watch_states(desk.db)
+    rows = [{"channel": c, "webhook_url": webhook_url(desk, c), "watch": watched.get(c.id or 0)}
+            for c in channels]
     template = "admin/_channels_panel.html" if is_htmx(request) else "admin/channels.html"
     return page(request, template, status_code=status_code, rows=rows,
-                adapters=connectable(), labels=LABELS, account_labels=ACCOUNT_LABELS,
-                **context)
+                adapters=connectable(), report_labels=REPORT_LABELS, **context)
 
 
 @admin_channels
@@ -69,30 +73,37 @@ async def channels_page(request: Request, actor: Actor) -> Response:
     return await _page(request)
 
 
-def _entered(form: FormData, fields: tuple[str, ...]) -> dict[str, str]:
-    return {name: field(form, name).strip() for name in ("name", "account_id", *fields)}
+def _entered(form: FormData, fields: tuple[ConnectField, ...]) -> dict[str, str]:
+    names = ("name", "account_id", *(f.name for f in fields))
+    return {name: field(form, name).strip() for name in names}
 
 
-def check_connection(adapter_name: str, entered: dict[str, str]) -> dict[str, str]:
-    """Validate what the admin typed; returns the secrets to seal (a verify token is made)."""
-    adapter = connectable().get(adapter_name)
-    if adapter is None:
-        raise NotFound("There is no network %(id)s.", id=adapter_name)
+def check_connection(adapter: Any, entered: dict[str, str]
+                     ) -> tuple[dict[str, str], dict[str, str]]:
+    """Validate what the admin typed; returns (secrets to seal, config to keep). A generated
+    field left empty (a verify token) is made here."""
     if not entered.get("name") or len(entered["name"]) > 120:
         raise Invalid("A channel needs a name of up to 120 characters.")
     account_id = entered.get("account_id", "")
-    if not account_id or len(account_id) > 255 or not account_id.replace("_", "").isalnum():
-        raise Invalid("Enter the account id the network shows (letters and digits).")
+    if not account_id or len(account_id) > 255 or any(c.isspace() for c in account_id):
+        raise Invalid("Enter the account id the network shows (no spaces).")
     # The account id travels with the secrets, so the adapter can tell its own entries.
-    values: dict[str, str] = {"account_id": account_id}
-    for name in adapter.secret_fields:
-        value = entered.get(name, "")
-        if name == "verify_token" and not value:
+    sealed: dict[str, str] = {"account_id": account_id}
+    config: dict[str, str] = {}
+    for spec in adapter.connect_fields:
+        value = entered.get(spec.name, "")
+        if spec.generated and not value:
             value = secrets.token_urlsafe(24)
-        if not value or len(value) > 2000:
-            raise Invalid("%(name)s is required.", name=LABELS.get(name, name))
-        values[name] = value
-    return values
+        if spec.required and not value:
+            raise Invalid("%(name)s is required.", name=spec.label)
+        if len(value) > 2000:
+            raise Invalid("%(name)s is too long.", name=spec.label)
+        if value:
+            (sealed if spec.secret else config)[spec.name] = value
+    check = getattr(adapter, "check_fields", None)
+    if check is not None:
+        check({**sealed, **config})
+    return sealed, config
 
 
 @admin_channels
@@ -102,28 +113,56 @@ async def connect(request: Request, actor: Actor) -> Response:
     if adapter is None:
         raise NotFound("There is no network %(id)s.", id=adapter_name)
     form = await request.form()
-    entered = _entered(form, adapter.secret_fields)
+    entered = _entered(form, adapter.connect_fields)
     desk: Desk = request.app.state.desk
     try:
-        values = check_connection(adapter_name, entered)
+        sealed, config = check_connection(adapter, entered)
         async with desk.db.write() as tx:
             channel, _ = await do_add_channel(
                 tx, desk.box, network=adapter.network, adapter=adapter_name,
-                name=entered["name"], secret=pack_secrets(values), actor=actor,
+                name=entered["name"], secret=pack_secrets(sealed), actor=actor, config=config,
             )
             channel.external_account_id = entered["account_id"]
             await tx.session.flush()
     except DeskError as error:
         # Secrets are never echoed back into the form.
-        kept = {"name": entered.get("name", ""), "account_id": entered.get("account_id", "")}
+        kept = {"name": entered.get("name", ""), "account_id": entered.get("account_id", ""),
+                **{f.name: entered.get(f.name, "") for f in adapter.connect_fields
+                   if not f.secret}}
         return await _page(request, status_code=error.status, error=error_text(request, error),
                            error_adapter=adapter_name, entered=kept)
-    return await _page(request, status_code=201, connected=channel,
-                       connected_url=webhook_url(desk, channel),
-                       connected_verify_token=values.get("verify_token"))
+    url = webhook_url(desk, channel)
+    setup_error = await _set_up(adapter, channel, desk, url)
+    shown = {f.label: sealed[f.name] for f in adapter.connect_fields
+             if f.generated and f.name in sealed and not entered.get(f.name)}
+    return await _page(request, status_code=201, connected=channel, connected_url=url,
+                       connected_generated=shown, setup_error=setup_error)
+
+
+async def _set_up(adapter: Any, channel: Channel, desk: Desk, url: str | None) -> str | None:
+    """Let the adapter tell the network about the new channel (Telegram's setWebhook);
+    returns what went wrong, shown to the admin (the channel stays connected)."""
+    hook = getattr(adapter, "connected", None)
+    if hook is None:
+        return None
+    try:
+        await hook(account_of(channel, desk.box), url or "")
+    except SendError as error:
+        return error.message
+    return None
+
+
+@admin_channels
+async def restart(request: Request, actor: Actor) -> Response:
+    """Read a stopped or waiting channel again now (after fixing what stopped it)."""
+    desk: Desk = request.app.state.desk
+    async with desk.db.write() as tx:
+        await do_restart_watch(tx, actor, path_id(request, "channel_id"))
+    return await _page(request)
 
 
 routes = [
     Route("/admin/channels", channels_page),
+    Route("/admin/channels/{channel_id:int}/restart", restart, methods=["POST"]),
     Route("/admin/channels/{adapter:str}", connect, methods=["POST"]),
 ]

@@ -11,14 +11,18 @@ from server.models.accounts import (
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.log import AuditEntry, DeskSetting, Event
+from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
 from server.models.time import utcnow
+from server.models.watch import ChannelWatch
 
 __all__ = [
     "ApiToken",
     "Approval",
     "AuditEntry",
     "Channel",
+    "ChannelQuota",
+    "ChannelWatch",
     "Contact",
     "Customer",
     "DeskSetting",

@@ -1,4 +1,4 @@
-"""The networks' webhooks: Meta (Facebook, Instagram) and X. Verify, store, acknowledge.
+"""The networks' webhooks (every adapter with a `webhook_path`): verify, store, acknowledge.
 
 GET answers the network's subscription check (Meta's hub.challenge, X's CRC); POST checks
 the signature over the raw body, normalizes it through the channel's adapter and ingests it
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -22,15 +21,16 @@ from starlette.routing import Route
 from channels.base import ChannelAdapter, InboundItem, WebhookRejected
 from channels.registry import ADAPTERS
 from server.actions.channels import channel_with_secret
-from server.actions.ingest import do_ingest
+from server.actions.deliveries import delivery_updates, do_record_deliveries
+from server.actions.ingest import IngestBusy, do_ingest
 from server.db import Database
 from server.errors import NotFound
 from server.models import Channel, Contact
 from server.routes.common import desk_of
+from server.routes.webhooks import busy_answer
 
 log = logging.getLogger("tandem.webhooks")
 MAX_BODY = 1024 * 1024
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def read_body(request: Request) -> bytes:
@@ -45,8 +45,9 @@ async def read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-async def _channel(request: Request, path: str) -> tuple[Channel, ChannelAdapter, str]:
+async def _channel(request: Request) -> tuple[Channel, ChannelAdapter, str]:
     """The channel the URL names, if its adapter answers on this webhook path."""
+    path = request.path_params["path"]
     channel_id = int(request.path_params["channel_id"])
     channel, secret = await channel_with_secret(desk_of(request).db, desk_of(request).box,
                                                 channel_id)
@@ -66,50 +67,50 @@ async def _keep_known_names(db: Database, channel_id: int, items: list[InboundIt
         rows = await session.execute(
             select(col(Contact.external_id), col(Contact.name)).where(
                 col(Contact.channel_id) == channel_id, col(Contact.external_id).in_(private)))
-        known: dict[str, str] = dict(rows.tuples().all())
+        known: dict[str, str] = {row[0]: row[1] for row in rows.all()}
     return [replace(i, author_name=known[i.author_id])
             if i.visibility == "private" and i.author_id in known else i for i in items]
 
 
-def handshake(path: str) -> Endpoint:
-    async def answer(request: Request) -> Response:
-        try:
-            _, adapter, secret = await _channel(request, path)
-            reply = adapter.answer_handshake(dict(request.query_params), secret)
-        except WebhookRejected as rejected:
-            return JSONResponse({"error": rejected.message}, status_code=rejected.status)
-        except NotFound:
-            return JSONResponse({"error": "unknown channel"}, status_code=404)
-        return Response(reply.body, media_type=reply.media_type)
-
-    return answer
+async def handshake(request: Request) -> Response:
+    try:
+        _, adapter, secret = await _channel(request)
+        reply = adapter.answer_handshake(dict(request.query_params), secret)
+    except WebhookRejected as rejected:
+        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+    except NotFound:
+        return JSONResponse({"error": "unknown channel"}, status_code=404)
+    return Response(reply.body, media_type=reply.media_type)
 
 
-def events(path: str) -> Endpoint:
-    async def receive(request: Request) -> Response:
-        desk = desk_of(request)
-        try:
-            channel, adapter, secret = await _channel(request, path)
-            body = await read_body(request)
-            headers = {k.lower(): v for k, v in request.headers.items()}
-            items = adapter.parse_webhook(headers, body, secret, time.time())
-        except WebhookRejected as rejected:
-            log.info("webhook for %s refused: %s", request.url.path, rejected.message)
-            return JSONResponse({"error": rejected.message}, status_code=rejected.status)
-        except NotFound:
-            return JSONResponse({"error": "unknown channel"}, status_code=404)
-        if not items:
-            return JSONResponse({"stored": 0, "duplicates": 0})
-        items = await _keep_known_names(desk.db, channel.id, items)  # type: ignore[arg-type]
-        result = await do_ingest(desk.db, desk.settings, channel.id, items)  # type: ignore[arg-type]
-        return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
+async def events(request: Request) -> Response:
+    desk = desk_of(request)
+    try:
+        channel, adapter, secret = await _channel(request)
+        body = await read_body(request)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        items = adapter.parse_webhook(headers, body, secret, time.time())
+        # Delivery reports (WhatsApp's statuses) ride on the same webhook.
+        await do_record_deliveries(desk.db, channel.id, delivery_updates(  # type: ignore[arg-type]
+            adapter, headers, body, secret, time.time()))
+    except WebhookRejected as rejected:
+        log.info("webhook for %s refused: %s", request.url.path, rejected.message)
+        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+    except NotFound:
+        return JSONResponse({"error": "unknown channel"}, status_code=404)
+    if not items:
+        return JSONResponse({"stored": 0, "duplicates": 0})
+    items = await _keep_known_names(desk.db, channel.id, items)  # type: ignore[arg-type]
+    try:
+        result = await do_ingest(desk.db, desk.settings, channel.id,  # type: ignore[arg-type]
+                                 items, channel=channel)
+    except IngestBusy as busy:
+        return busy_answer(busy)
+    return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
 
-    return receive
 
-
+# Every adapter that declares a `webhook_path` answers at /webhooks/<path>/<channel id>.
 routes = [
-    Route("/webhooks/meta/{channel_id:int}", handshake("meta"), methods=["GET"]),
-    Route("/webhooks/meta/{channel_id:int}", events("meta"), methods=["POST"]),
-    Route("/webhooks/x/{channel_id:int}", handshake("x"), methods=["GET"]),
-    Route("/webhooks/x/{channel_id:int}", events("x"), methods=["POST"]),
+    Route("/webhooks/{path:str}/{channel_id:int}", handshake, methods=["GET"]),
+    Route("/webhooks/{path:str}/{channel_id:int}", events, methods=["POST"]),
 ]

@@ -181,7 +181,7 @@ async def test_sending_maps_the_networks_answers(graph_api: FakeMeta) -> None:
     page = graph_api.account("facebook")
     eva = graph_api.customer("Eva")
     comment = graph_api.comment(page, eva, "Hilfe")
-    adapter = MetaAdapter("facebook", "Facebook", graph_api.base_url)
+    adapter = MetaAdapter("facebook", "Facebook", base_url=graph_api.base_url)
     account = ChannelAccount(1, "facebook", "Page", page.id, {},
                              pack_secrets({"access_token": page.token, "account_id": page.id}))
     to_comment = ThreadRef(comment.id, comment.id, eva.user_id, "private")

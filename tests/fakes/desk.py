@@ -23,7 +23,7 @@ from tests.support.backends import Backend, backend_name, make_backend
 from tests.support.desk_api import DeskApi, Person
 from tests.support.servers import DeskServer
 
-CONNECTED = re.compile(r"/webhooks/(meta|x)/(\d+)")
+CONNECTED = re.compile(r'data-connected-channel="(\d+)"')
 
 
 def connect(api: DeskApi, adapter: str, **fields: str) -> int:
@@ -32,7 +32,7 @@ def connect(api: DeskApi, adapter: str, **fields: str) -> int:
     assert response.status_code == 201, response.text
     found = CONNECTED.search(response.text)
     assert found, response.text
-    return int(found.group(2))
+    return int(found.group(1))
 
 
 def connect_meta(api: DeskApi, account: Account) -> int:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:53:04.662258
+Create Date: 2026-12-01 14:03:26.479600
 """
 
 from collections.abc import Sequence
@@ -114,6 +114,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_account_role_id"), ["role_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_account_team_id"), ["team_id"], unique=False)
 
+    op.create_table(
+        "channel_quota",
+        sa.Column("channel_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("units_used", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channel.id"],
+        ),
+        sa.PrimaryKeyConstraint("channel_id", "day"),
+    )
+    op.create_table(
+        "channelwatch",
+        sa.Column("channel_id", sa.Integer(), nullable=False),
+        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("lease_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("cursor", sa.JSON(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("retry_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["channel_id"],
+            ["channel.id"],
+        ),
+        sa.PrimaryKeyConstraint("channel_id"),
+    )
     op.create_table(
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -503,6 +531,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_customer_id"))
 
     op.drop_table("contact")
+    op.drop_table("channelwatch")
+    op.drop_table("channel_quota")
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_team_id"))
         batch_op.drop_index(batch_op.f("ix_account_role_id"))
