@@ -99,8 +99,20 @@ class Realtime:
             thread_id = int(message["thread_id"])
             payload = {"thread_id": thread_id, **message["presence"]}
             await self.sio.emit("presence", payload, room=f"thread:{thread_id}")
+        elif kind == "sign_out":
+            await self._close_connections(int(message["user_id"]))
         elif kind in self.bus_handlers:
             await self.bus_handlers[kind](message)
+
+    async def sign_out(self, user_id: int) -> None:
+        """Close a deactivated person's live connections, here at once and in every other
+        process through the bus (they cannot connect again: their sign-in is gone)."""
+        await self._close_connections(user_id)
+        await self.desk.bus.publish({"kind": "sign_out", "user_id": user_id})
+
+    async def _close_connections(self, user_id: int) -> None:
+        for sid, _ in list(self.sio.manager.get_participants("/", f"user:{user_id}")):
+            await self.sio.disconnect(sid)
 
     # -- connections -----------------------------------------------------------------
 

@@ -114,7 +114,7 @@ async def set_active(request: Request, actor: Actor) -> Response:
     except DeskError as error:
         return await _row_answer(request, user_id, error)
     if not active and desk.realtime is not None:
-        await actions.notify_deactivated(desk.realtime.sio, user_id)
+        await desk.realtime.sign_out(user_id)
     return await _row_answer(request, user_id, None)
 
 

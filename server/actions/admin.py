@@ -164,13 +164,6 @@ async def do_set_active(tx: Tx, actor: Actor, user_id: int, active: bool) -> Use
     return user
 
 
-async def notify_deactivated(sio: Any, user_id: int) -> None:
-    """Close the person's live connections in this process (they cannot reconnect)."""
-    room = f"user:{user_id}"
-    for sid, _ in list(sio.manager.get_participants("/", room)):
-        await sio.disconnect(sid)
-
-
 # -- roles -----------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.actions.accounts import do_create_api_token, do_create_user
-from server.actions.admin import do_set_active, do_set_user_role, notify_deactivated
+from server.actions.admin import do_set_active, do_set_user_role
 from server.actions.channels import do_add_channel
 from server.actions.outbox import webhook_config
 from server.errors import Invalid, NotFound
@@ -77,7 +77,7 @@ async def update_user(request: Request) -> JSONResponse:
         if user is None:
             raise NotFound("There is no user %(id)s.", id=user_id)
     if active is False and desk.realtime is not None:
-        await notify_deactivated(desk.realtime.sio, user_id)
+        await desk.realtime.sign_out(user_id)
     return JSONResponse({"id": user.id, "email": user.email, "name": user.name,
                          "active": user.active})
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import socketio
 
 from tests.conftest import prepare
 from tests.support.backends import Backend
@@ -81,3 +82,29 @@ async def test_a_post_on_one_process_reaches_boards_on_the_other(
         timeout=3, what="the post from the other process",
     )
     await board.disconnect()
+
+
+async def test_deactivating_someone_closes_their_boards_on_every_process(
+    two_desks: tuple[DeskApi, DeskApi],
+) -> None:
+    first, second = two_desks
+    agent = first.person()
+    boards = [LiveBoard(api.url, agent.token) for api in (first, second)]
+    for board in boards:
+        assert (await board.connect())["ok"]
+
+    answer = first.http.patch(f"/api/users/{agent.id}", headers=first.admin,
+                              json={"active": False})
+    assert answer.status_code == 200, answer.text
+
+    for board in boards:
+        for _ in range(200):
+            if not board.client.connected:
+                break
+            await asyncio.sleep(0.05)
+        assert not board.client.connected
+    # And they cannot come back on either process.
+    for api in (first, second):
+        again = LiveBoard(api.url, agent.token)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await again.connect()
