@@ -24,6 +24,7 @@ from server.actions.outbox import (
 )
 from server.desk import Desk
 from server.models import Event
+from server.rounds import STOP_GRACE_SECONDS, Rounds, stop_within
 
 log = logging.getLogger("tandem.sender")
 
@@ -35,39 +36,27 @@ class OutboxSender:
     def __init__(self, desk: Desk, senders: Mapping[str, ReplySender] = SENDERS) -> None:
         self.desk = desk
         self.senders = senders
-        self._wake = asyncio.Event()
+        self._rounds = Rounds("outbox sender", POLL_SECONDS, self._pick_up)
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._sending: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.desk.db.after_commit.append(self._committed)
-        self._loop = asyncio.create_task(self._run())
+        self._rounds.start()
 
     async def stop(self) -> None:
+        """Take nothing new; let the sends under way finish and record their outcome (an
+        unfinished one is sent again later under the same idempotency key)."""
         with contextlib.suppress(ValueError):
             self.desk.db.after_commit.remove(self._committed)
-        tasks = [t for t in (self._loop, *self._tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._rounds.stop()
+        await asyncio.gather(*(stop_within(task, STOP_GRACE_SECONDS) for task in list(self._tasks)))
 
     async def _committed(self, events: Sequence[Event]) -> None:
         # New work in this process: look now instead of at the next poll.
         if any(e.type in ("message.added", "message.delivery") for e in events):
-            self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-            self._wake.clear()
-            try:
-                await self._pick_up()
-            except Exception:
-                log.exception("outbox sender failed; retrying")
-                await asyncio.sleep(POLL_SECONDS)
+            self._rounds.wake()
 
     async def _pick_up(self) -> None:
         for item_id in await due_items(self.desk.db):
@@ -107,7 +96,7 @@ class OutboxSender:
         finally:
             self._sending.discard(job.item_id)
             self._slots.release()
-            self._wake.set()
+            self._rounds.wake()
 
     async def _call(self, job: SendJob) -> Any:
         sender = self.senders.get(job.adapter)

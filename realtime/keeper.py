@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Iterable
 
 from server.actions.claims import expire_claims, renew_claims
 from server.db import Database
-
-log = logging.getLogger("tandem.claims")
+from server.rounds import Rounds
 
 
 class ClaimKeeper:
@@ -20,26 +18,17 @@ class ClaimKeeper:
         # Renew well before expiry; sweep often enough that expiry is seen within a second.
         self.renew_every = min(15.0, grace_seconds / 4)
         self.sweep_every = min(1.0, grace_seconds / 4)
-        self._tasks: list[asyncio.Task[None]] = []
-
-    async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._loop(self.renew_every, self._renew)),
-            asyncio.create_task(self._loop(self.sweep_every, self._sweep)),
+        self._rounds = [
+            Rounds("claim renewal", self.renew_every, self._renew),
+            Rounds("claim expiry", self.sweep_every, self._sweep),
         ]
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+    async def start(self) -> None:
+        for rounds in self._rounds:
+            rounds.start()
 
-    async def _loop(self, every: float, work: Callable[[], object]) -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await work()  # type: ignore[misc]
-            except Exception:
-                log.exception("claim upkeep failed")
+    async def stop(self) -> None:
+        await asyncio.gather(*(rounds.stop() for rounds in self._rounds))
 
     async def _renew(self) -> None:
         await renew_claims(self.db, set(self.connected()), self.grace)

@@ -25,6 +25,7 @@ from server.actions import watches
 from server.actions.ingest import do_ingest
 from server.desk import Desk
 from server.models import ChannelWatch, utcnow
+from server.rounds import Rounds
 
 log = logging.getLogger("tandem.watching")
 
@@ -69,16 +70,18 @@ class WatchService:
         self.watchers = watchers(adapters)
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._readers: dict[int, asyncio.Task[None]] = {}
-        self._loop: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._rounds = Rounds("watch service", TICK_SECONDS, self._tick)
 
     async def start(self) -> None:
         if self.watchers:
-            self._loop = asyncio.create_task(self._run())
+            self._rounds.start()
+            self._rounds.wake()
 
     async def stop(self) -> None:
-        self._stopping = True
-        tasks = [t for t in (self._loop, *self._readers.values()) if t is not None]
+        await self._rounds.stop()
+        # Readers mostly wait on the network; one cancelled while storing a batch has not
+        # saved its cursor, so the next reader reads that batch again (stored once).
+        tasks = list(self._readers.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -86,14 +89,6 @@ class WatchService:
             with contextlib.suppress(Exception):
                 # Let another process take over at once instead of after the lease.
                 await watches.release(self.desk.db, channel_id, self.holder)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._tick()
-            except Exception:
-                log.exception("the watch service failed; retrying")
-            await asyncio.sleep(TICK_SECONDS)
 
     async def _tick(self) -> None:
         db = self.desk.db
