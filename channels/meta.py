@@ -156,11 +156,6 @@ class MetaAdapter:
             raise PermanentError("The channel has no account id; reconnect it.")
         return await self._post(account, f"{sender}/messages", body, idempotency_key)
 
-    def sent_result(self, idempotency_key: str) -> SendResult | None:
-        """What this process published under a key (the private reply's answer names the
-        customer's messaging id)."""
-        return self._sent.get(idempotency_key)
-
     async def _post(
         self, account: ChannelAccount, path: str, body: dict, idempotency_key: str
     ) -> SendResult:

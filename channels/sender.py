@@ -88,7 +88,7 @@ class OutboxSender:
                     self.desk.db, job, TemporaryError(f"internal error: {error.__class__.__name__}")
                 )
             else:
-                await record_sent(self.desk.db, job, result.external_id)
+                await record_sent(self.desk.db, job, result)
         except Exception:
             # The outcome could not be stored; the lease runs out and the item is sent
             # again with the same idempotency key, which the network publishes once.

@@ -117,9 +117,6 @@ class XAdapter:
         return await self._post(account, "dm", path, {"text": text}, idempotency_key,
                                 "dm_event_id")
 
-    def sent_result(self, idempotency_key: str) -> SendResult | None:
-        return self._sent.get(idempotency_key)
-
     async def _post(self, account: ChannelAccount, endpoint: str, path: str, body: dict,
                     idempotency_key: str, id_field: str) -> SendResult:
         if known := self._sent.get(idempotency_key):

@@ -6,8 +6,9 @@ is re-keyed to "dm:<PSID>" (the key ingest gives that customer's messages) with 
 for that id (same name, same customer), so their answers land in the linked thread. If they
 had written to the page privately before, the conversation continues in that thread.
 
-This runs after the commit of the delivery, in the process that sent (which alone holds
-the network's answer), as an `after_commit` hook of the database.
+This runs after the commit of the delivery, as an `after_commit` hook of the database in the
+process that sent; the network's answer is kept on the outbox item, so the link survives a
+restart between the two.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from channels.registry import ADAPTERS
 from server.actions.cards import card
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.events import event_row
 from server.events.escalation import EscalationLinked
-from server.models import Channel, Contact, Customer, Event, Message, OutboxItem, Thread
+from server.models import Contact, Customer, Event, Message, OutboxItem, Thread
 
 log = logging.getLogger("tandem.escalation")
 ATTEMPTS = 3
@@ -35,25 +35,22 @@ async def _recipient(db: Database, message_id: int) -> tuple[int, str] | None:
     """(private thread id, the customer's private id) when the thread must be re-keyed."""
     async with db.read() as session:
         row = (await session.execute(
-            select(Thread, Channel, col(OutboxItem.idempotency_key))
+            select(Thread, col(OutboxItem.answer))
             .join(Message, col(Message.thread_id) == col(Thread.id))
-            .join(Channel, col(Channel.id) == col(Thread.channel_id))
             .join(OutboxItem, col(OutboxItem.message_id) == col(Message.id))
             .where(col(Message.id) == message_id)
         )).first()
     if row is None:
         return None
-    thread, channel, key = row
+    thread, answer = row
     if thread.visibility != "private" or thread.public_thread_id is None:
         return None
-    recall = getattr(ADAPTERS.get(channel.adapter), "sent_result", None)
-    result = recall(key) if recall else None
-    recipient = result.raw.get("recipient_id") if result else None
+    recipient = answer.get("recipient_id")
     if not isinstance(recipient, str) or not recipient or len(recipient) > 250:
         return None
     if thread.external_key == f"dm:{recipient}":
         return None
-    return thread.id, recipient  # type: ignore[return-value]
+    return thread.id, recipient
 
 
 async def _contact_for(tx: Tx, thread: Thread, recipient: str) -> Contact:

@@ -13,11 +13,19 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from channels.base import ChannelAccount, PermanentError, SendError, TemporaryError, ThreadRef
+from channels.base import (
+    ChannelAccount,
+    PermanentError,
+    SendError,
+    SendResult,
+    TemporaryError,
+    ThreadRef,
+)
 from server.actions.cards import card
 from server.crypto import SecretBox
 from server.db import Database, Tx
@@ -149,6 +157,11 @@ async def start_sending(db: Database, box: SecretBox, item_id: int) -> SendJob |
         thread = await tx.session.get(Thread, message.thread_id)
         channel = await tx.session.get(Channel, item.channel_id)
         contact = await tx.session.get(Contact, thread.contact_id) if thread else None
+        customer_last_at = await tx.session.scalar(
+            select(col(Message.created_at))
+            .where(col(Message.thread_id) == message.thread_id, col(Message.direction) == "in")
+            .order_by(col(Message.created_at).desc()).limit(1)
+        )
         if message.delivery_status != "sending":
             message.delivery_status = "sending"
             await _delivery_event(tx, message, item)
@@ -165,6 +178,7 @@ async def start_sending(db: Database, box: SecretBox, item_id: int) -> SendJob |
             thread_key=thread.external_key, in_reply_to=message.reply_to_external_id,
             recipient_id=contact.external_id if contact else None,
             visibility=message.visibility,  # type: ignore[arg-type]
+            customer_last_at=customer_last_at,
         ),
         text=message.text, idempotency_key=item.idempotency_key,
     )
@@ -179,7 +193,7 @@ async def _current(tx: Tx, job: SendJob) -> tuple[OutboxItem, Message] | None:
     return (item, message) if message else None
 
 
-async def record_sent(db: Database, job: SendJob, external_id: str) -> bool:
+async def record_sent(db: Database, job: SendJob, result: SendResult) -> bool:
     async with db.write() as tx:
         current = await _current(tx, job)
         if current is None:
@@ -187,7 +201,8 @@ async def record_sent(db: Database, job: SendJob, external_id: str) -> bool:
         item, message = current
         item.status = "sent"
         item.last_error = None
-        message.external_id = external_id[:255]
+        item.answer = _kept(result.raw)
+        message.external_id = result.external_id[:255]
         message.delivery_status = "sent"
         message.delivery_error = None
         tx.audit("reply.delivered", None, job.thread_id, message_id=job.message_id,
@@ -195,6 +210,14 @@ async def record_sent(db: Database, job: SendJob, external_id: str) -> bool:
                  idempotency_key=item.idempotency_key)
         await _delivery_event(tx, message, item)
     return True
+
+
+def _kept(answer: dict[str, Any]) -> dict[str, Any]:
+    """The network's answer as stored: its plain top-level values (ids, statuses), which is
+    what later steps read, without nested bodies of unknown size."""
+    return {k: v for k, v in answer.items()
+            if isinstance(k, str) and (v is None or isinstance(v, bool | int | float)
+                                       or (isinstance(v, str) and len(v) <= 500))}
 
 
 async def record_failure(db: Database, job: SendJob, error: SendError) -> bool:

@@ -20,7 +20,7 @@ from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
 from server.actions.reply_policy import needs_approval
 from server.actions.reply_views import approval_view, messages_json
-from server.actions.windows import windows
+from server.actions.windows import closed_window_template, windows
 from server.db import Database, Tx
 from server.errors import N_, Conflict, DeskError, Invalid, NotFound
 from server.events import (
@@ -139,6 +139,9 @@ async def check_message_window(tx: Tx, thread: Thread) -> None:
     caps = capabilities(channel.adapter, channel.network)
     until = windows(caps, "private", None, last).message_window_until
     if until is not None and until < utcnow():
+        hours = caps.message_window_hours if caps and caps.message_window_hours else 0
+        if closed_window_template(channel.adapter, channel.config, hours):
+            return  # the adapter sends the channel's approved template instead of text
         raise Conflict(
             "The network takes messages only within %(hours)d hours of the customer's last "
             "message, and that time is over. Answer in public or wait for the customer.",

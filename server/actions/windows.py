@@ -7,10 +7,14 @@ of the customer's last message; X has no window. A deadline is shown even after 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from channels.base import Capabilities
+from channels.registry import ADAPTERS
+from server.errors import Conflict
 from server.models.time import iso
 
 
@@ -43,3 +47,24 @@ def windows(caps: Capabilities | None, visibility: str, private_thread_id: int |
     if caps.message_window_hours:
         return Windows(message_window_until=last + timedelta(hours=caps.message_window_hours))
     return Windows()
+
+
+def window_template(adapter: str, config: Mapping[str, Any]) -> str | None:
+    """The approved template a channel sends once its message window closed (WhatsApp takes
+    one instead of text), if the network has such a thing and the channel one set."""
+    template_of = getattr(ADAPTERS.get(adapter), "window_template", None)
+    return template_of(config) if template_of is not None else None
+
+
+def closed_window_template(adapter: str, config: Mapping[str, Any], hours: int) -> str | None:
+    """What a reply becomes once the window closed: the channel's template, or None where
+    the network takes nothing then. A channel whose network takes a template but that has
+    none set is refused here, with what to do."""
+    if not hasattr(ADAPTERS.get(adapter), "window_template"):
+        return None
+    if name := window_template(adapter, config):
+        return name
+    raise Conflict(
+        "The %(hours)d-hour window is closed, and the network then takes only an approved "
+        "message template, which this channel does not have. An admin can connect the "
+        "channel again with one; or wait for the customer to write.", hours=hours)

@@ -68,7 +68,7 @@ class MessageDelivery(DeskEvent):
     type: ClassVar[str] = "message.delivery"
     message_id: int
     thread_id: int
-    status: Literal["queued", "sending", "sent", "failed"]
+    status: Literal["queued", "sending", "sent", "delivered", "read", "failed"]
     error: str | None
     external_id: str | None
     attempts: int

@@ -90,3 +90,6 @@ class OutboxItem(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)
     last_error: str | None = Field(default=None, max_length=500)
+    # What the network answered when it published the reply (ids it assigned, such as the
+    # Messenger id a Facebook private reply reached), kept for what follows the send.
+    answer: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

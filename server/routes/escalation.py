@@ -16,7 +16,7 @@ from starlette.routing import Route
 from server.actions.cards import cards_by_id
 from server.actions.escalation import capabilities_of, do_back_to_public, do_take_private
 from server.actions.escalation_links import EscalationLinker
-from server.actions.windows import aware
+from server.actions.windows import aware, window_template
 from server.errors import N_, DeskError, Invalid, NotFound
 from server.models import Channel, Thread, utcnow
 from server.permissions import Actor
@@ -109,6 +109,7 @@ async def panel_context(request: Request, thread_id: int) -> dict[str, Any]:
         "may_escalate": actor.can("thread.escalate"),
         "private_reply": deadline(card["private_reply_until"], now),
         "message_window": deadline(card["message_window_until"], now),
+        "window_template": window_template(channel.adapter, channel.config),
     }
 
 
