@@ -63,6 +63,10 @@ def backoff(attempt: int, retry_after: float | None = None) -> float:
     return min(delay, BACKOFF_CAP)
 
 
+def new_key() -> str:
+    return f"tdm-{secrets.token_hex(16)}"
+
+
 async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, author_name: str
                         ) -> Message:
     """Write the outgoing message and its outbox item; the sender picks it up after commit."""
@@ -83,8 +87,7 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     await tx.session.flush()
     tx.session.add(OutboxItem(
         message_id=message.id,  # type: ignore[arg-type]
-        channel_id=thread.channel_id, idempotency_key=f"tdm-{secrets.token_hex(16)}",
-        next_attempt_at=now,
+        channel_id=thread.channel_id, idempotency_key=new_key(), next_attempt_at=now,
     ))
     thread.message_count += 1
     thread.last_message_at = now
@@ -245,7 +248,9 @@ async def record_failure(db: Database, job: SendJob, error: SendError) -> bool:
 
 
 async def do_retry_send(db: Database, actor: Actor, message_id: int) -> None:
-    """Send a failed reply again, with the same idempotency key."""
+    """Send a failed reply again: with the same idempotency key if the network never took
+    it, with a new one if it took it and later reported it undelivered (WhatsApp's
+    "failed" status), since for the network that is a new message."""
     actor.require("reply.submit")
     async with db.write() as tx:
         message = await tx.session.get(Message, message_id)
@@ -254,8 +259,12 @@ async def do_retry_send(db: Database, actor: Actor, message_id: int) -> None:
         )
         if message is None or item is None:
             raise NotFound("There is no outgoing message %(id)s.", id=message_id)
-        if item.status != "failed":
+        undelivered = item.status == "sent" and message.delivery_status == "failed"
+        if item.status != "failed" and not undelivered:
             raise Conflict("Only a failed reply can be sent again.")
+        if undelivered:
+            item.idempotency_key = new_key()
+            item.answer = {}
         item.status = "queued"
         item.attempts = 0
         item.next_attempt_at = utcnow()

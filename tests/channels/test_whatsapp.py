@@ -215,6 +215,12 @@ async def test_a_failed_status_shows_why_on_the_message(desk: WhatsAppDesk) -> N
 
     failed = await shown(desk, ole, message_id, "failed")
     assert "131026" in failed["error"] and "could not deliver" in failed["error"]
+    # WhatsApp took that message and could not deliver it: sending again is a new message
+    # for WhatsApp (a new idempotency key), which reaches the customer a second time.
+    again = desk.api.call(ole.agent, "POST", f"/api/messages/{message_id}/retry")
+    assert again.status_code == 200, again.text
+    await shown(desk, ole, message_id, "sent")
+    assert len(desk.cloud.sent_to(ole.customer)) == 2
 
 
 # -- the 24-hour window ----------------------------------------------------------------------
