@@ -204,9 +204,6 @@ class TelegramAdapter:
                                         "allow_sending_without_reply": True}
         return await self.send(account, body, idempotency_key)
 
-    def sent_result(self, idempotency_key: str) -> SendResult | None:
-        return self._sent.get(idempotency_key)
-
     async def send(self, account: ChannelAccount, body: dict[str, Any], idempotency_key: str
                    ) -> SendResult:
         """sendMessage, at most once per idempotency key.
