@@ -168,11 +168,26 @@
 
   // -- events and commands ------------------------------------------------------------
 
+  // What the escalation panel shows depends on these; when one changes, it is fetched again.
+  const PANEL_FIELDS = ["visibility", "status", "private_thread_id", "public_thread_id",
+    "private_reply_until", "message_window_until"];
+
+  function refreshEscalation() {
+    const panel = document.getElementById("escalation");
+    if (panel && window.htmx) window.htmx.trigger(panel, "refresh");
+  }
+
   function onEvents(events) {
+    let panelStale = false;
     for (const event of events) {
       const payload = event.payload || {};
       const eventCard = payload.card;
+      if (event.type.startsWith("escalation.") &&
+          (payload.private_thread_id === threadId || payload.public_thread_id === threadId)) {
+        panelStale = true;  // the other end of this thread's escalation moved
+      }
       if (!eventCard || eventCard.id !== threadId) continue;
+      if (PANEL_FIELDS.some((field) => card[field] !== eventCard[field])) panelStale = true;
       card = eventCard;
       if (event.type === "message.added" && payload.message) appendMessage(payload.message);
       if (event.type === "thread.claimed" && payload.taken_over_from &&
@@ -181,6 +196,7 @@
       }
     }
     renderCard();
+    if (panelStale) refreshEscalation();
   }
 
   async function command(name, payload) {
