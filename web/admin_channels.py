@@ -37,6 +37,7 @@ REPORT_LABELS = {
     "quota_limit": N_("Daily quota"),
     "stream": N_("Stream"),
     "last_item_at": N_("Last item"),
+    "polling_paused_until": N_("Polling paused until"),
 }
 
 

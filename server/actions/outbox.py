@@ -39,6 +39,8 @@ LEASE_SECONDS = 120  # longer than any send may take
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 300.0
 MAX_ATTEMPTS = 8
+# The longest wait a network may ask for (YouTube's quota: until midnight Pacific Time).
+LONGEST_ASKED_WAIT = 2 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,12 @@ class SendJob:
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds until the next attempt: doubling from BACKOFF_BASE, with jitter, capped."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
-    delay *= random.uniform(0.8, 1.2)
+    """Seconds until the next attempt: what the network asked for if it did (a rate limit's
+    reset, a quota's new day), else doubling from BACKOFF_BASE with jitter, capped."""
     if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, BACKOFF_CAP)
+        return min(max(retry_after, BACKOFF_BASE), LONGEST_ASKED_WAIT)
+    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    return delay * random.uniform(0.8, 1.2)
 
 
 def new_key() -> str:
@@ -232,12 +234,16 @@ async def record_failure(db: Database, job: SendJob, error: SendError) -> bool:
         item, message = current
         item.last_error = error.message
         message.delivery_error = error.message
+        retry_after = error.retry_after if isinstance(error, TemporaryError) else None
+        if retry_after is not None:
+            # The network said when to come back: waiting as told is not a failed attempt,
+            # so a reply held by a rate limit or a day's quota is sent, not given up.
+            item.attempts = max(0, item.attempts - 1)
         give_up = isinstance(error, PermanentError) or item.attempts >= MAX_ATTEMPTS
         if give_up:
             item.status = "failed"
             message.delivery_status = "failed"
         else:
-            retry_after = error.retry_after if isinstance(error, TemporaryError) else None
             item.status = "retry"
             item.next_attempt_at = utcnow() + timedelta(seconds=backoff(item.attempts, retry_after))
             message.delivery_status = "queued"

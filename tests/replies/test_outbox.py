@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.actions.outbox import MAX_ATTEMPTS
 from tests.replies.desk import (
     Conversation,
     conversation,
@@ -55,6 +56,19 @@ async def test_temporary_errors_are_retried_and_the_reply_is_posted_once(
     assert network.attempts_for(posts[0].key) == 3
     shown = delivery(api, sent.agent, sent.talk.thread_id, sent.message_id)
     assert (shown["attempts"], shown["error"], shown["external_id"]) == (3, None, posts[0].id)
+
+
+async def test_waiting_as_a_rate_limit_asks_never_gives_the_reply_up(
+    server: DeskServer, api: DeskApi, network: FakeReplyEndpoint
+) -> None:
+    network.fail(MAX_ATTEMPTS + 1, 429)
+
+    sent = await send(server, api, network, "Geduldig bis zum Limit")
+
+    await until(lambda: status(api, sent) == "sent", "the send after the limit", timeout=40)
+    posts = network.posts_for(sent.talk.key)
+    assert [p.body["text"] for p in posts] == ["Geduldig bis zum Limit"]
+    assert network.attempts_for(posts[0].key) == MAX_ATTEMPTS + 2
 
 
 async def test_a_permanent_error_is_shown_and_a_retry_sends_once(

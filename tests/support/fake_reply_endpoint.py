@@ -99,7 +99,10 @@ class FakeReplyEndpoint:
             self.attempts.append(data)
             if self._failures:
                 status = self._failures.popleft()
-                return JSONResponse({"error": f"scripted {status}"}, status_code=status)
+                # A rate limit says when to come back, as networks do.
+                wait = {"Retry-After": "1"} if status == 429 else None
+                return JSONResponse({"error": f"scripted {status}"}, status_code=status,
+                                    headers=wait)
             known = self.published.get(data["id"])
             if known is None:
                 known = Published(id=f"net-{next(self._ids)}", key=data["id"], body=data)
