@@ -2,17 +2,27 @@
 
 from collections.abc import Mapping
 
-from channels.base import Capabilities, ChannelAdapter, ReplySender
+from channels.base import N_, Capabilities, ChannelAdapter, ReplySender
+from channels.email import EmailAdapter
+from channels.mastodon import MastodonAdapter
 from channels.meta import MetaAdapter
 from channels.simulated_network import SimulatedNetwork
+from channels.telegram import TelegramAdapter
 from channels.webhook import GenericWebhook
+from channels.whatsapp import WhatsAppAdapter
 from channels.x import XAdapter
+from channels.youtube import YouTubeAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     "webhook": GenericWebhook(),
-    "facebook": MetaAdapter("facebook", "Facebook Page"),
-    "instagram": MetaAdapter("instagram", "Instagram"),
+    "facebook": MetaAdapter("facebook", "Facebook Page", N_("Page id")),
+    "instagram": MetaAdapter("instagram", "Instagram", N_("Instagram account id")),
     "x": XAdapter(),
+    "whatsapp": WhatsAppAdapter(),
+    "telegram": TelegramAdapter(),
+    "youtube": YouTubeAdapter(),
+    "mastodon": MastodonAdapter(),
+    "email": EmailAdapter(),
 }
 
 # Who sends a channel's replies, by adapter name: every adapter, plus the simulator, whose
@@ -31,18 +41,11 @@ def configure(urls: Mapping[str, str]) -> None:
             setup(urls)
 
 
-# The simulator imitates real networks, so its channels promise what those networks do;
-# YouTube (no adapter yet) answers in public only.
-_SIMULATED_ONLY = {
-    "youtube": Capabilities(public_reply=True, private_reply_to_public=False,
-                            direct_messages=False),
-}
-
-
 def capabilities(adapter: str, network: str) -> Capabilities | None:
-    """What a channel can do, given its adapter name and network."""
+    """What a channel can do, given its adapter name and network (the simulator imitates
+    real networks, so its channels promise what those networks do)."""
     if adapter == "simulator":
         real = ADAPTERS.get(network)
-        return real.capabilities if real else _SIMULATED_ONLY.get(network)
+        return real.capabilities if real else None
     found = ADAPTERS.get(adapter)
     return found.capabilities if found else None

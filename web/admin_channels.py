@@ -38,7 +38,10 @@ REPORT_LABELS = {
     "stream": N_("Stream"),
     "last_item_at": N_("Last item"),
     "polling_paused_until": N_("Polling paused until"),
+    "mailbox": N_("Mailbox"),
+    "waiting": N_("Waiting"),
 }
+REPORT_VALUES = {"connected": N_("connected"), "reconnecting": N_("reconnecting")}
 
 
 def connectable() -> dict[str, Any]:
@@ -66,7 +69,8 @@ async def _page(request: Request, status_code: int = 200, **context: Any) -> Res
             for c in channels]
     template = "admin/_channels_panel.html" if is_htmx(request) else "admin/channels.html"
     return page(request, template, status_code=status_code, rows=rows,
-                adapters=connectable(), report_labels=REPORT_LABELS, **context)
+                adapters=connectable(), report_labels=REPORT_LABELS,
+                report_values=REPORT_VALUES, **context)
 
 
 @admin_channels

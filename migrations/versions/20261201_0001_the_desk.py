@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:03:26.479600
+Create Date: 2026-12-01 14:22:15.223035
 """
 
 from collections.abc import Sequence
@@ -461,6 +461,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("answer", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"],
             ["channel.id"],
