@@ -200,3 +200,18 @@ class ChannelWatcher(Protocol):
         after it. Raise TemporaryError (retry_after honoured) or PermanentError (the channel
         stops until an admin reconnects it) when the network refuses."""
         ...
+
+
+class TakesNoWebhooks:
+    """The webhook half of a watched network: it has none, so every call is refused with 404
+    and `no_webhooks`, the reason (such as "YouTube channels are polled; ...")."""
+
+    no_webhooks: str
+
+    def parse_webhook(
+        self, headers: dict[str, str], body: bytes, secret: str, now: float
+    ) -> list[InboundItem]:
+        raise WebhookRejected(404, self.no_webhooks)
+
+    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
+        raise WebhookRejected(404, self.no_webhooks)

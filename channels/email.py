@@ -24,14 +24,13 @@ from channels.base import (
     Capabilities,
     ChannelAccount,
     ConnectField,
-    Handshake,
     InboundItem,
     Intake,
     PermanentError,
     SendResult,
+    TakesNoWebhooks,
     TemporaryError,
     ThreadRef,
-    WebhookRejected,
 )
 from channels.email_imap import ImapClient, Refused
 from channels.email_payload import (
@@ -144,10 +143,11 @@ async def signed_in(mail: MailSettings) -> ImapClient:
     return client
 
 
-class EmailAdapter:
+class EmailAdapter(TakesNoWebhooks):
     network = "email"
     label = "E-mail"
     account_label = N_("E-mail address")
+    no_webhooks = "E-mail channels are read over IMAP; they take no webhooks."
     connect_fields = (
         ConnectField("imap_host", N_("IMAP server"), secret=False),
         ConnectField("imap_port", N_("IMAP port (993 for ssl, 143 for starttls)"), secret=False),
@@ -186,14 +186,6 @@ class EmailAdapter:
         await email_smtp.check(mail.smtp)
 
     # -- inbound -------------------------------------------------------------------------
-
-    def parse_webhook(
-        self, headers: dict[str, str], body: bytes, secret: str, now: float
-    ) -> list[InboundItem]:
-        raise WebhookRejected(404, "E-mail channels are read over IMAP; they take no webhooks.")
-
-    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
-        raise WebhookRejected(404, "E-mail channels are read over IMAP; they take no webhooks.")
 
     async def watch(self, account: ChannelAccount, cursor: Mapping[str, Any],
                     intake: Intake) -> None:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 from channels.base import PermanentError, TemporaryError
+from channels.email_servers import connection_failed, tls_context
 
 COMMAND_SECONDS = 60.0
 LINE_LIMIT = 1 << 20
@@ -54,11 +55,6 @@ def quoted(value: str, what: str = "A search") -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def tls_context() -> ssl.SSLContext:
-    # The system's trust store; SSL_CERT_FILE points it elsewhere (the tests' own CA).
-    return ssl.create_default_context()
-
-
 class ImapClient:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  host: str) -> None:
@@ -86,18 +82,8 @@ class ImapClient:
                 if security == "starttls":
                     await client._start_tls()
                 return client
-        except ssl.SSLCertVerificationError as error:
-            raise PermanentError(f"The certificate of the mail server {host} is not trusted "
-                                 f"({error.verify_message}).") from None
-        except ssl.SSLError as error:
-            raise PermanentError(f"A secure connection to the mail server {host} failed "
-                                 f"({error.reason}): check the port and the security "
-                                 f"setting.") from None
-        except TimeoutError:
-            raise TemporaryError(f"The mail server {host} did not answer in time.") from None
-        except OSError as error:
-            raise TemporaryError(f"Could not reach the mail server {host}:{port} "
-                                 f"({error.strerror or error.__class__.__name__}).") from None
+        except OSError as error:  # TLS and timeouts too
+            raise connection_failed(error, host, port) from None
 
     async def _start_tls(self) -> None:
         await self.refresh_capabilities()

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from channels.base import PermanentError, SendError, TemporaryError
+from channels.email_servers import connection_failed, tls_context
 
 TIMEOUT_SECONDS = 30.0
 
@@ -25,11 +25,6 @@ class SmtpServer:
     security: str  # "ssl", "starttls" or "none" (only for this machine)
     username: str
     password: str
-
-
-def _tls() -> ssl.SSLContext:
-    # The system's trust store; SSL_CERT_FILE points it elsewhere (the tests' own CA).
-    return ssl.create_default_context()
 
 
 def answer_error(code: int, reply: bytes | str, host: str, recipient: str) -> SendError:
@@ -53,11 +48,11 @@ def answer_error(code: int, reply: bytes | str, host: str, recipient: str) -> Se
 def _open(server: SmtpServer) -> smtplib.SMTP:
     if server.security == "ssl":
         return smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT_SECONDS,
-                                context=_tls())
+                                context=tls_context())
     smtp = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT_SECONDS)
     try:
         if server.security == "starttls":
-            smtp.starttls(context=_tls())
+            smtp.starttls(context=tls_context())
     except BaseException:
         smtp.close()
         raise
@@ -84,18 +79,8 @@ def _session(server: SmtpServer, mail: EmailMessage | None, sender: str, recipie
         raise TemporaryError(f"The mail server {server.host} closed the connection.") from None
     except smtplib.SMTPException as error:
         raise PermanentError(f"The mail server {server.host} refused: {error}") from None
-    except ssl.SSLCertVerificationError as error:
-        raise PermanentError(f"The certificate of the mail server {server.host} is not "
-                             f"trusted ({error.verify_message}).") from None
-    except ssl.SSLError as error:
-        raise PermanentError(f"A secure connection to the mail server {server.host} failed "
-                             f"({error.reason}): check the port and the security setting."
-                             ) from None
-    except TimeoutError:
-        raise TemporaryError(f"The mail server {server.host} did not answer in time.") from None
-    except OSError as error:
-        raise TemporaryError(f"Could not reach the mail server {server.host}:{server.port} "
-                             f"({error.strerror or error.__class__.__name__}).") from None
+    except OSError as error:  # TLS and timeouts too
+        raise connection_failed(error, server.host, server.port) from None
 
 
 async def send(server: SmtpServer, mail: EmailMessage, sender: str, recipient: str) -> None:

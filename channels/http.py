@@ -1,4 +1,5 @@
-"""What network adapters share: their packed secrets, an HTTP client, a memory of sends.
+"""What network adapters share: their packed secrets, an HTTP client, the API's address,
+a memory of sends.
 
 A network channel keeps its secrets as one JSON object sealed with the desk's key (the
 `secret` of its ChannelAccount): access_token, app_secret and verify_token (Meta),
@@ -59,6 +60,21 @@ def answer_json(response: httpx.Response) -> dict:
     except ValueError:
         return {}
     return answer if isinstance(answer, dict) else {}
+
+
+class NetworkApi:
+    """An adapter speaking to its network's HTTP API at `base_url`: `default_url` unless the
+    desk's settings name another (a test's fake network) under `url_setting`."""
+
+    default_url: str
+    url_setting: str  # the key in registry.configure's urls, such as "meta_graph_url"
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = self.default_url if base_url is None else base_url
+        self._sent = SentMemory()
+
+    def configure(self, urls: Mapping[str, str]) -> None:
+        self.base_url = urls.get(self.url_setting, self.base_url).rstrip("/")
 
 
 class SentMemory:

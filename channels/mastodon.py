@@ -37,15 +37,14 @@ from channels.base import (
     Capabilities,
     ChannelAccount,
     ConnectField,
-    Handshake,
     InboundItem,
     Intake,
     PermanentError,
     SendError,
     SendResult,
+    TakesNoWebhooks,
     TemporaryError,
     ThreadRef,
-    WebhookRejected,
 )
 from channels.http import answer_json, client, unpack_secrets
 from server.errors import Invalid
@@ -149,10 +148,11 @@ def addressed(acct: str, text: str) -> str:
     return f"{mention} {text}"
 
 
-class MastodonAdapter:
+class MastodonAdapter(TakesNoWebhooks):
     network = "mastodon"
     label = "Mastodon"
     account_label = N_("Account id")
+    no_webhooks = "Mastodon channels are streamed; they take no webhooks."
     connect_fields = (
         ConnectField("instance_url", N_("Instance URL"), secret=False),
         ConnectField("access_token", N_("Access token")),
@@ -189,14 +189,6 @@ class MastodonAdapter:
                                  f"(@{me.get('acct')}), not to {account.external_account_id}.")
 
     # -- inbound -------------------------------------------------------------------------
-
-    def parse_webhook(
-        self, headers: dict[str, str], body: bytes, secret: str, now: float
-    ) -> list[InboundItem]:
-        raise WebhookRejected(404, "Mastodon channels are streamed; they take no webhooks.")
-
-    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
-        raise WebhookRejected(404, "Mastodon channels are streamed; they take no webhooks.")
 
     async def watch(self, account: ChannelAccount, cursor: Mapping[str, Any],
                     intake: Intake) -> None:

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from channels.base import InboundItem
+from channels.json_values import obj
 
 MAX_TEXT = 20000
 # A line this long is no event Mastodon sends: the stream is broken, not just slow.
@@ -137,10 +138,6 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() and len(value) <= 255 else None
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -185,7 +182,7 @@ def to_item(notification: dict[str, Any], account_id: str | None,
     status = mention_status(notification)
     if status is None or isinstance(status.get("reblog"), dict):
         return None
-    author = _obj(status.get("account"))
+    author = obj(status.get("account"))
     author_id, status_id = _str(author.get("id")), _str(status.get("id"))
     if not author_id or not status_id or author_id == account_id:
         return None

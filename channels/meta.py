@@ -29,7 +29,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
-from channels.http import SentMemory, answer_json, post_json, unpack_secrets
+from channels.http import NetworkApi, answer_json, post_json, unpack_secrets
 
 log = logging.getLogger("tandem.channels.meta")
 DEFAULT_URL = "https://graph.facebook.com/v21.0"
@@ -94,7 +94,9 @@ def is_comment_id(external_id: str | None) -> bool:
     return bool(external_id) and external_id.replace("_", "").isdigit()  # type: ignore[union-attr]
 
 
-class MetaAdapter:
+class MetaAdapter(NetworkApi):
+    default_url = DEFAULT_URL
+    url_setting = "meta_graph_url"
     webhook_path = "meta"
     connect_fields = (
         ConnectField("access_token", N_("Access token")),
@@ -107,15 +109,11 @@ class MetaAdapter:
     )
 
     def __init__(self, network: str, label: str, account_label: str = N_("Account id"),
-                 base_url: str = DEFAULT_URL) -> None:
+                 base_url: str | None = None) -> None:
+        super().__init__(base_url)
         self.network = network
         self.label = label
         self.account_label = account_label
-        self.base_url = base_url
-        self._sent = SentMemory()
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get("meta_graph_url", self.base_url).rstrip("/")
 
     # -- inbound -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import InboundItem, WebhookRejected
+from channels.json_values import obj, short_str
 
 MAX_TEXT = 20000
 OBJECTS = {"facebook": "page", "instagram": "instagram"}
@@ -66,69 +67,59 @@ def _moment(value: Any) -> datetime | None:
     return None
 
 
-def _str(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value.strip() and len(value) <= 255 else None
-
-
 def _text(value: Any) -> str:
     return value[:MAX_TEXT] if isinstance(value, str) else ""
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _facebook_change(value: dict[str, Any], page_id: str, when: Any) -> InboundItem | None:
     if value.get("verb") != "add" or value.get("item") not in ("comment", "post", "status"):
         return None
-    author = _obj(value.get("from"))
-    author_id = _str(author.get("id"))
-    item_id = _str(value.get("comment_id") or value.get("post_id"))
+    author = obj(value.get("from"))
+    author_id = short_str(author.get("id"))
+    item_id = short_str(value.get("comment_id") or value.get("post_id"))
     if not author_id or not item_id or author_id == page_id:
         return None  # our own comments and posts are not customers talking
     text = _text(value.get("message"))
     if not text.strip():
         return None
-    parent, post = _str(value.get("parent_id")), _str(value.get("post_id"))
+    parent, post = short_str(value.get("parent_id")), short_str(value.get("post_id"))
     # A reply to a comment joins the comment's thread; a top-level comment opens its own.
     thread_key = parent if value.get("item") == "comment" and parent and parent != post else None
     return InboundItem(
         external_id=item_id, author_id=author_id,
-        author_name=_str(author.get("name")) or author_id, text=text, visibility="public",
+        author_name=short_str(author.get("name")) or author_id, text=text, visibility="public",
         thread_key=thread_key, reply_to=parent,
         created_at=_moment(value.get("created_time")) or _moment(when), raw=value,
     )
 
 
 def _instagram_change(value: dict[str, Any], account_id: str, when: Any) -> InboundItem | None:
-    author = _obj(value.get("from"))
-    author_id, item_id = _str(author.get("id")), _str(value.get("id"))
+    author = obj(value.get("from"))
+    author_id, item_id = short_str(author.get("id")), short_str(value.get("id"))
     if not author_id or not item_id or author_id == account_id:
         return None
     text = _text(value.get("text"))
     if not text.strip():
         return None
-    parent = _str(value.get("parent_id"))
-    media = _obj(value.get("media"))
-    username = _str(author.get("username"))
+    parent = short_str(value.get("parent_id"))
+    media = obj(value.get("media"))
+    username = short_str(author.get("username"))
     return InboundItem(
         external_id=item_id, author_id=author_id, author_name=username or author_id,
         author_handle=username, text=text, visibility="public", thread_key=parent,
-        reply_to=parent or _str(media.get("id")), created_at=_moment(when), raw=value,
+        reply_to=parent or short_str(media.get("id")), created_at=_moment(when), raw=value,
     )
 
 
 def _message(event: dict[str, Any], account_id: str, network: str) -> InboundItem | None:
     message = event.get("message")
-    sender = _obj(event.get("sender"))
-    sender_id = _str(sender.get("id"))
+    sender = obj(event.get("sender"))
+    sender_id = short_str(sender.get("id"))
     if not isinstance(message, dict) or message.get("is_echo") or not sender_id:
         return None  # deliveries, reads, reactions and our own echoes
     if sender_id == account_id or message.get("is_deleted"):
         return None
-    mid = _str(message.get("mid"))
+    mid = short_str(message.get("mid"))
     if not mid:
         return None
     text = _text(message.get("text"))
@@ -136,31 +127,39 @@ def _message(event: dict[str, Any], account_id: str, network: str) -> InboundIte
         kinds = [a.get("type", "file") for a in message.get("attachments") or []
                  if isinstance(a, dict)]
         text = "[" + ", ".join(kinds or ["attachment"]) + "]"
-    reply = _obj(message.get("reply_to"))
+    reply = obj(message.get("reply_to"))
     # Messaging webhooks carry no names; the route keeps the name of a contact it knows.
     label = "Messenger" if network == "facebook" else "Instagram"
     return InboundItem(
         external_id=mid, author_id=sender_id, author_name=f"{label} {sender_id[-6:]}",
-        text=text, visibility="private", reply_to=_str(reply.get("mid")),
+        text=text, visibility="private", reply_to=short_str(reply.get("mid")),
         created_at=_moment(event.get("timestamp")), raw=event,
     )
 
 
-def parse(body: bytes, network: str, account_id: str | None) -> list[InboundItem]:
-    """Normalize a verified body; entries of other accounts of the same app are skipped."""
+def load(body: bytes, expected: str, channel: str) -> dict[str, Any]:
+    """A verified body as a webhook payload of Meta's platform (Facebook, Instagram and
+    WhatsApp all send {"object": ..., "entry": [...]}), or WebhookRejected. `expected` is
+    the object this channel takes, `channel` its name in the rejection."""
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise WebhookRejected(400, "body is not valid JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise WebhookRejected(400, "expected an object with an entry list")
-    if payload.get("object") != OBJECTS[network]:
-        raise WebhookRejected(400, f"object must be {OBJECTS[network]} for a {network} channel")
+    if payload.get("object") != expected:
+        raise WebhookRejected(400, f"object must be {expected} for a {channel} channel")
+    return payload
+
+
+def parse(body: bytes, network: str, account_id: str | None) -> list[InboundItem]:
+    """Normalize a verified body; entries of other accounts of the same app are skipped."""
+    payload = load(body, OBJECTS[network], network)
     items: list[InboundItem] = []
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             raise WebhookRejected(400, "each entry must be an object")
-        entry_id = _str(entry.get("id")) or ""
+        entry_id = short_str(entry.get("id")) or ""
         if account_id and entry_id and entry_id != account_id:
             continue
         own = account_id or entry_id

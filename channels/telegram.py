@@ -39,7 +39,7 @@ from channels.base import (
     ThreadRef,
     WebhookRejected,
 )
-from channels.http import SentMemory, answer_json, client, unpack_secrets
+from channels.http import NetworkApi, answer_json, client, unpack_secrets
 from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.telegram")
@@ -111,7 +111,9 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class TelegramAdapter:
+class TelegramAdapter(NetworkApi):
+    default_url = DEFAULT_URL
+    url_setting = "telegram_api_url"
     network = "telegram"
     label = "Telegram"
     account_label = N_("Bot id")
@@ -125,13 +127,6 @@ class TelegramAdapter:
     capabilities = Capabilities(
         public_reply=True, private_reply_to_public=True, direct_messages=True,
     )
-
-    def __init__(self, base_url: str = DEFAULT_URL) -> None:
-        self.base_url = base_url
-        self._sent = SentMemory()
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get("telegram_api_url", self.base_url).rstrip("/")
 
     # -- connecting ----------------------------------------------------------------------
 

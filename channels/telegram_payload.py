@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import InboundItem, WebhookRejected
+from channels.json_values import obj
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_TEXT = 20000
@@ -58,10 +59,6 @@ def split_key(external_id: str) -> tuple[str, int] | None:
     return chat, int(message)
 
 
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -84,18 +81,18 @@ def _text(message: dict[str, Any]) -> str | None:
 def _answers(message: dict[str, Any]) -> dict[str, Any]:
     """The message this one replies to. In a forum topic every message "replies" to the
     topic's opening service message; that is no answer to anyone."""
-    replied = _obj(message.get("reply_to_message"))
+    replied = obj(message.get("reply_to_message"))
     return {} if "forum_topic_created" in replied else replied
 
 
 def _item(message: dict[str, Any], bot_id: str | None) -> InboundItem | None:
-    chat = _obj(message.get("chat"))
+    chat = obj(message.get("chat"))
     chat_id, message_id = _int(chat.get("id")), _int(message.get("message_id"))
     if chat_id is None or message_id is None or chat.get("type") not in ("private", *GROUPS):
         return None
     # A message sent on behalf of a chat (an anonymous admin, a linked channel) has
     # sender_chat; `from` then names a placeholder user.
-    sender = _obj(message.get("sender_chat")) or _obj(message.get("from"))
+    sender = obj(message.get("sender_chat")) or obj(message.get("from"))
     author_id = _int(sender.get("id"))
     text = _text(message)
     if author_id is None or text is None or message.get("is_automatic_forward"):
@@ -133,6 +130,6 @@ def parse(body: bytes, bot_id: str | None) -> list[InboundItem]:
         raise WebhookRejected(400, "body is not valid JSON") from None
     if not isinstance(update, dict) or _int(update.get("update_id")) is None:
         raise WebhookRejected(400, "an Update object with an update_id was expected")
-    message = _obj(update.get("message"))
+    message = obj(update.get("message"))
     item = _item(message, bot_id) if message else None
     return [item] if item else []

@@ -35,7 +35,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
-from channels.http import SentMemory, answer_json, post_json, unpack_secrets
+from channels.http import NetworkApi, answer_json, post_json, unpack_secrets
 from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.whatsapp")
@@ -81,7 +81,9 @@ def window_open(customer_last_at: datetime | None, now: datetime) -> bool:
     return now < last + timedelta(hours=WINDOW_HOURS)
 
 
-class WhatsAppAdapter:
+class WhatsAppAdapter(NetworkApi):
+    default_url = DEFAULT_URL
+    url_setting = "meta_graph_url"
     network = "whatsapp"
     label = "WhatsApp"
     webhook_path = "whatsapp"
@@ -99,13 +101,6 @@ class WhatsAppAdapter:
         public_reply=False, private_reply_to_public=False, direct_messages=True,
         message_window_hours=WINDOW_HOURS,
     )
-
-    def __init__(self, base_url: str = DEFAULT_URL) -> None:
-        self.base_url = base_url
-        self._sent = SentMemory()
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get("meta_graph_url", self.base_url).rstrip("/")
 
     def check_fields(self, values: dict[str, str]) -> None:
         number = values.get("account_id", "")

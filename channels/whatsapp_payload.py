@@ -14,11 +14,12 @@ in a failed status alike, are told apart by their code.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from channels import meta_payload
 from channels.base import N_, DeliveryStatus, DeliveryUpdate, InboundItem, WebhookRejected
+from channels.json_values import obj, obj_list, short_str
 
 OBJECT = "whatsapp_business_account"
 MAX_TEXT = 20000
@@ -59,20 +60,6 @@ def explain(code: int | None, detail: str) -> str:
     return f"WhatsApp refused the message ({label}): {detail}"[:500]
 
 
-def _str(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value.strip() and len(value) <= 255 else None
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _moment(value: Any) -> datetime | None:
     """WhatsApp sends unix seconds, as a string."""
     try:
@@ -83,14 +70,14 @@ def _moment(value: Any) -> datetime | None:
 
 def _text(message: dict[str, Any]) -> str:
     """The words of a message; other kinds show as their type (and caption, if any)."""
-    kind = _str(message.get("type")) or "unknown"
-    body = _obj(message.get(kind))
+    kind = short_str(message.get("type")) or "unknown"
+    body = obj(message.get(kind))
     if kind == "text":
         text = body.get("body")
     elif kind == "button":  # a quick reply to one of our templates
         text = body.get("text")
     elif kind == "interactive":
-        choice = _obj(body.get("button_reply")) or _obj(body.get("list_reply"))
+        choice = obj(body.get("button_reply")) or obj(body.get("list_reply"))
         text = choice.get("title")
     else:
         caption = body.get("caption")
@@ -101,15 +88,7 @@ def _text(message: dict[str, Any]) -> str:
 
 def load(body: bytes) -> dict[str, Any]:
     """A verified body as a WhatsApp webhook payload, or WebhookRejected."""
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise WebhookRejected(400, "body is not valid JSON") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
-        raise WebhookRejected(400, "expected an object with an entry list")
-    if payload.get("object") != OBJECT:
-        raise WebhookRejected(400, f"object must be {OBJECT} for a WhatsApp channel")
-    return payload
+    return meta_payload.load(body, OBJECT, "WhatsApp")
 
 
 def _values(payload: dict[str, Any], phone_number_id: str | None) -> list[dict[str, Any]]:
@@ -118,11 +97,11 @@ def _values(payload: dict[str, Any], phone_number_id: str | None) -> list[dict[s
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             raise WebhookRejected(400, "each entry must be an object")
-        for change in _list(entry.get("changes")):
-            value = _obj(change.get("value"))
+        for change in obj_list(entry.get("changes")):
+            value = obj(change.get("value"))
             if change.get("field") != "messages" or value.get("messaging_product") != "whatsapp":
                 continue
-            number = _str(_obj(value.get("metadata")).get("phone_number_id"))
+            number = short_str(obj(value.get("metadata")).get("phone_number_id"))
             if phone_number_id and number != phone_number_id:
                 continue
             found.append(value)
@@ -130,7 +109,7 @@ def _values(payload: dict[str, Any], phone_number_id: str | None) -> list[dict[s
 
 
 def _message(message: dict[str, Any], names: dict[str, str]) -> InboundItem | None:
-    wamid, sender = _str(message.get("id")), _str(message.get("from"))
+    wamid, sender = short_str(message.get("id")), short_str(message.get("from"))
     if not wamid or not sender or message.get("type") in ("reaction", "system"):
         return None  # reactions and number changes are not customers talking
     text = _text(message)
@@ -139,7 +118,7 @@ def _message(message: dict[str, Any], names: dict[str, str]) -> InboundItem | No
     return InboundItem(
         external_id=wamid, author_id=sender, author_name=names.get(sender) or f"+{sender}",
         author_handle=f"+{sender}", text=text, visibility="private",
-        reply_to=_str(_obj(message.get("context")).get("id")),
+        reply_to=short_str(obj(message.get("context")).get("id")),
         created_at=_moment(message.get("timestamp")), raw=message,
     )
 
@@ -147,20 +126,20 @@ def _message(message: dict[str, Any], names: dict[str, str]) -> InboundItem | No
 def messages(payload: dict[str, Any], phone_number_id: str | None) -> list[InboundItem]:
     items: list[InboundItem] = []
     for value in _values(payload, phone_number_id):
-        names = {wa_id: name for c in _list(value.get("contacts"))
-                 if (wa_id := _str(c.get("wa_id"))) and (name := _str(
-                     _obj(c.get("profile")).get("name")))}
-        items += [item for m in _list(value.get("messages")) if (item := _message(m, names))]
+        names = {wa_id: name for c in obj_list(value.get("contacts"))
+                 if (wa_id := short_str(c.get("wa_id"))) and (name := short_str(
+                     obj(c.get("profile")).get("name")))}
+        items += [item for m in obj_list(value.get("messages")) if (item := _message(m, names))]
     return items
 
 
 def _failure(status: dict[str, Any]) -> str:
-    errors = _list(status.get("errors"))
+    errors = obj_list(status.get("errors"))
     if not errors:
         return explain(None, "no reason given")
     first = errors[0]
     code = first.get("code") if isinstance(first.get("code"), int) else None
-    detail = (_obj(first.get("error_data")).get("details") or first.get("message")
+    detail = (obj(first.get("error_data")).get("details") or first.get("message")
               or first.get("title") or "")
     return explain(code, str(detail))
 
@@ -168,8 +147,8 @@ def _failure(status: dict[str, Any]) -> str:
 def statuses(payload: dict[str, Any], phone_number_id: str | None) -> list[DeliveryUpdate]:
     updates: list[DeliveryUpdate] = []
     for value in _values(payload, phone_number_id):
-        for status in _list(value.get("statuses")):
-            wamid, state = _str(status.get("id")), status.get("status")
+        for status in obj_list(value.get("statuses")):
+            wamid, state = short_str(status.get("id")), status.get("status")
             if not wamid or state not in STATUSES:
                 continue  # "deleted", "warning" and the like change nothing we show
             error = _failure(status) if state == "failed" else None

@@ -31,7 +31,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
-from channels.http import SentMemory, answer_json, post_json, unpack_secrets
+from channels.http import NetworkApi, answer_json, post_json, unpack_secrets
 
 log = logging.getLogger("tandem.channels.x")
 DEFAULT_URL = "https://api.x.com"
@@ -63,7 +63,9 @@ def x_error(response: httpx.Response, now: float) -> SendError:
     return PermanentError(f"X refused the message ({status}): {detail}")
 
 
-class XAdapter:
+class XAdapter(NetworkApi):
+    default_url = DEFAULT_URL
+    url_setting = "x_api_url"
     network = "x"
     label = "X"
     webhook_path = "x"
@@ -76,14 +78,10 @@ class XAdapter:
         public_reply=True, private_reply_to_public=True, direct_messages=True,
     )
 
-    def __init__(self, base_url: str = DEFAULT_URL) -> None:
-        self.base_url = base_url
-        self._sent = SentMemory()
+    def __init__(self, base_url: str | None = None) -> None:
+        super().__init__(base_url)
         # (token digest, endpoint) -> unix time before which the endpoint is exhausted.
         self._exhausted: dict[tuple[str, str], float] = {}
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get("x_api_url", self.base_url).rstrip("/")
 
     # -- inbound -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import InboundItem, WebhookRejected
+from channels.json_values import obj, short_str
 
 MAX_TEXT = 20000
 TWEET_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -46,16 +47,6 @@ def check_signature(headers: Mapping[str, str], body: bytes, consumer_secret: st
         raise WebhookRejected(401, "signature does not match")
 
 
-def _str(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and value.strip() and len(value) <= 255 else None
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _tweet_time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -66,24 +57,24 @@ def _tweet_time(value: Any) -> datetime | None:
 
 
 def _tweet(event: dict[str, Any], account_id: str) -> InboundItem | None:
-    user = _obj(event.get("user"))
-    author_id = _str(user.get("id_str") or user.get("id"))
-    tweet_id = _str(event.get("id_str") or event.get("id"))
+    user = obj(event.get("user"))
+    author_id = short_str(user.get("id_str") or user.get("id"))
+    tweet_id = short_str(event.get("id_str") or event.get("id"))
     if not author_id or not tweet_id or author_id == account_id:
         return None
     if isinstance(event.get("retweeted_status"), dict):
         return None  # a plain retweet says nothing new
-    extended = _obj(event.get("extended_tweet"))
+    extended = obj(event.get("extended_tweet"))
     text = extended.get("full_text") or event.get("full_text") or event.get("text")
     if not isinstance(text, str) or not text.strip():
         return None
-    replied = _str(event.get("in_reply_to_status_id_str"))
+    replied = short_str(event.get("in_reply_to_status_id_str"))
     # A customer continuing their own thread stays in it; anything else opens a thread.
-    own_thread = replied and _str(event.get("in_reply_to_user_id_str")) == author_id
-    handle = _str(user.get("screen_name"))
+    own_thread = replied and short_str(event.get("in_reply_to_user_id_str")) == author_id
+    handle = short_str(user.get("screen_name"))
     return InboundItem(
         external_id=tweet_id, author_id=author_id,
-        author_name=_str(user.get("name")) or handle or author_id, author_handle=handle,
+        author_name=short_str(user.get("name")) or handle or author_id, author_handle=handle,
         text=text[:MAX_TEXT], visibility="public", thread_key=replied if own_thread else None,
         reply_to=replied, created_at=_tweet_time(event.get("created_at")), raw=event,
     )
@@ -94,23 +85,23 @@ def _direct_message(event: dict[str, Any], users: dict[str, Any], account_id: st
     create = event.get("message_create")
     if event.get("type") != "message_create" or not isinstance(create, dict):
         return None
-    sender = _str(create.get("sender_id"))
-    event_id = _str(event.get("id"))
+    sender = short_str(create.get("sender_id"))
+    event_id = short_str(event.get("id"))
     if not sender or not event_id or sender == account_id:
         return None  # our own sends come back as events too
-    data = _obj(create.get("message_data"))
+    data = obj(create.get("message_data"))
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         return None
-    user = _obj(users.get(sender))
-    handle = _str(user.get("screen_name"))
+    user = obj(users.get(sender))
+    handle = short_str(user.get("screen_name"))
     created = None
-    stamp = _str(event.get("created_timestamp"))
+    stamp = short_str(event.get("created_timestamp"))
     if stamp and stamp.isdigit():
         created = datetime.fromtimestamp(int(stamp) / 1000, UTC)
     return InboundItem(
         external_id=event_id, author_id=sender,
-        author_name=_str(user.get("name")) or handle or sender, author_handle=handle,
+        author_name=short_str(user.get("name")) or handle or sender, author_handle=handle,
         text=text[:MAX_TEXT], visibility="private", created_at=created, raw=event,
     )
 
@@ -122,7 +113,7 @@ def parse(body: bytes, account_id: str | None) -> list[InboundItem]:
         raise WebhookRejected(400, "body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise WebhookRejected(400, "expected a JSON object")
-    for_user = _str(payload.get("for_user_id"))
+    for_user = short_str(payload.get("for_user_id"))
     if account_id and for_user and for_user != account_id:
         return []  # an event for another account of the same app
     own = account_id or for_user or ""
@@ -130,7 +121,7 @@ def parse(body: bytes, account_id: str | None) -> list[InboundItem]:
     for event in payload.get("tweet_create_events") or []:
         if isinstance(event, dict) and (item := _tweet(event, own)):
             items.append(item)
-    users = _obj(payload.get("users"))
+    users = obj(payload.get("users"))
     for event in payload.get("direct_message_events") or []:
         if isinstance(event, dict) and (item := _direct_message(event, users, own)):
             items.append(item)

@@ -28,16 +28,15 @@ from channels.base import (
     Capabilities,
     ChannelAccount,
     ConnectField,
-    Handshake,
     InboundItem,
     Intake,
     PermanentError,
     SendResult,
+    TakesNoWebhooks,
     TemporaryError,
     ThreadRef,
-    WebhookRejected,
 )
-from channels.http import SentMemory, answer_json, client, unpack_secrets
+from channels.http import NetworkApi, answer_json, client, unpack_secrets
 from channels.youtube_payload import Cursor, ThreadParts
 from channels.youtube_quota import (
     COSTS,
@@ -77,10 +76,13 @@ def _number(raw: str, low: int, high: int, message: str) -> None:
         raise Invalid(message)
 
 
-class YouTubeAdapter:
+class YouTubeAdapter(NetworkApi, TakesNoWebhooks):
+    default_url = DEFAULT_URL
+    url_setting = "youtube_api_url"
     network = "youtube"
     label = "YouTube"
     account_label = N_("Channel id (UC…)")
+    no_webhooks = "YouTube channels are polled; they take no webhooks."
     connect_fields = (
         ConnectField("access_token", N_("OAuth access token")),
         ConnectField("daily_quota", N_("Daily quota (units, default 10000)"), secret=False,
@@ -92,13 +94,9 @@ class YouTubeAdapter:
         public_reply=True, private_reply_to_public=False, direct_messages=False,
     )
 
-    def __init__(self, base_url: str = DEFAULT_URL, ledger: QuotaLedger | None = None) -> None:
-        self.base_url = base_url
+    def __init__(self, base_url: str | None = None, ledger: QuotaLedger | None = None) -> None:
+        super().__init__(base_url)
         self.ledger: QuotaLedger = ledger or MemoryQuota()
-        self._sent = SentMemory()
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get("youtube_api_url", self.base_url).rstrip("/")
 
     def use_quota_ledger(self, ledger: QuotaLedger) -> None:
         self.ledger = ledger
@@ -198,14 +196,6 @@ class YouTubeAdapter:
                                 MAX_REPLY_PAGES, prepaid)
 
     # -- inbound -------------------------------------------------------------------------
-
-    def parse_webhook(
-        self, headers: dict[str, str], body: bytes, secret: str, now: float
-    ) -> list[InboundItem]:
-        raise WebhookRejected(404, "YouTube channels are polled; they take no webhooks.")
-
-    def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
-        raise WebhookRejected(404, "YouTube channels are polled; they take no webhooks.")
 
     async def watch(self, account: ChannelAccount, cursor: Mapping[str, Any],
                     intake: Intake) -> None:

@@ -6,39 +6,17 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
-
+from tests.channels.conftest import MAILBOX_PASSWORD as PASSWORD
 from tests.replies.desk import delivery, submit, until, write_draft
 from tests.support.desk_api import DeskApi, Person
 from tests.support.dovecot import Dovecot, Mailbox
 from tests.support.mail import SmtpRecorder
 from tests.support.servers import DeskServer
 
-PASSWORD = "desk mailbox password"
 CONNECTED = re.compile(r'data-connected-channel="(\d+)"')
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot([]).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mailbox(dovecot: Dovecot) -> Mailbox:
-    return dovecot.add_user(Mailbox(f"service-{secrets.token_hex(4)}@shop.example", PASSWORD))
-
-
-@pytest.fixture
-def smtp(mailbox: Mailbox) -> Iterator[SmtpRecorder]:
-    server = SmtpRecorder({mailbox.address: PASSWORD}).start()
-    yield server
-    server.stop()
 
 
 def connect_email(api: DeskApi, dovecot: Dovecot, mailbox: Mailbox, smtp: SmtpRecorder,

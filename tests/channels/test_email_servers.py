@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import secrets
-from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 
 from channels.base import (
     ChannelAccount,
-    InboundItem,
     PermanentError,
     SendError,
     TemporaryError,
@@ -23,12 +18,13 @@ from channels.base import (
 )
 from channels.email import EmailAdapter
 from channels.email_payload import desk_message_id
+from tests.channels.conftest import MAILBOX_PASSWORD as PASSWORD
+from tests.channels.intake import RecordingIntake, watching
 from tests.support.dovecot import Dovecot, Mailbox
 from tests.support.mail import SmtpRecorder
 from tests.support.servers import free_port
 
 CUSTOMER = "anna@example.org"
-PASSWORD = "desk mailbox password"
 
 
 @dataclass
@@ -49,24 +45,9 @@ class Box:
         return self.server.uidvalidity(self.user)
 
 
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    server = Dovecot([]).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def box(dovecot: Dovecot) -> Box:
-    return Box(dovecot, dovecot.add_user(
-        Mailbox(f"service-{secrets.token_hex(4)}@shop.example", PASSWORD)))
-
-
-@pytest.fixture
-def smtp(box: Box) -> Iterator[SmtpRecorder]:
-    server = SmtpRecorder({box.address: PASSWORD}).start()
-    yield server
-    server.stop()
+def box(dovecot: Dovecot, mailbox: Mailbox) -> Box:
+    return Box(dovecot, mailbox)
 
 
 def account(box: Box, smtp_port: int = 1, password: str = PASSWORD,
@@ -89,43 +70,6 @@ def customer_mail(number: int, body: str = "Where is my parcel?", **headers: str
         mail[name.replace("_", "-")] = value
     mail.set_content(f"{body} ({number})")
     return mail.as_bytes()
-
-
-class RecordingIntake:
-    """The Intake protocol, keeping what it is handed, for watching without a desk."""
-
-    def __init__(self) -> None:
-        self.items: list[InboundItem] = []
-        self.cursors: list[dict[str, Any]] = []
-        self.reports: list[dict[str, Any]] = []
-        self._delivered = asyncio.Event()
-
-    async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None:
-        self.items += items
-        self.cursors.append(dict(cursor))
-        self._delivered.set()
-
-    async def report(self, status: Mapping[str, Any]) -> None:
-        self.reports.append(dict(status))
-
-    async def until(self, count: int, timeout: float = 10.0) -> list[InboundItem]:
-        async with asyncio.timeout(timeout):
-            while len(self.items) < count:
-                self._delivered.clear()
-                await self._delivered.wait()
-        return self.items
-
-
-@contextlib.asynccontextmanager
-async def watching(adapter: EmailAdapter, mailbox: ChannelAccount, intake: RecordingIntake,
-                   cursor: Mapping[str, Any] | None = None) -> AsyncIterator[asyncio.Task]:
-    task = asyncio.create_task(adapter.watch(mailbox, cursor or {}, intake))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -3,19 +3,15 @@ after a dropped stream, replies and direct messages with Idempotency-Key, rate l
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
 
 from channels.base import (
     ChannelAccount,
-    InboundItem,
     PermanentError,
     TemporaryError,
     ThreadRef,
@@ -30,8 +26,9 @@ from channels.mastodon_payload import (
     to_item,
 )
 from server.errors import Invalid
+from tests.channels.intake import RecordingIntake, watching
 from tests.fakes.desk import eventually
-from tests.fakes.mastodon_instance import FakeMastodon, MastodonAccount, Status
+from tests.fakes.mastodon_instance import FakeMastodon, MastodonAccount
 
 # -- the stream's framing (Server-Sent Events) ------------------------------------------
 
@@ -194,41 +191,7 @@ def account_for(fake: FakeMastodon, bot: MastodonAccount, token: str | None = No
                                         "account_id": bot.id}))
 
 
-class Recording:
-    """An Intake that stores items once by external id, as the desk does."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, InboundItem] = {}
-        self.delivered: list[str] = []
-        self.cursors: list[dict[str, Any]] = []
-        self.reports: list[dict[str, Any]] = []
-
-    async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None:
-        for item in items:
-            self.delivered.append(item.external_id)
-            self.stored.setdefault(item.external_id, item)
-        self.cursors.append(dict(cursor))
-
-    async def report(self, status: Mapping[str, Any]) -> None:
-        self.reports.append(dict(status))
-
-    def has(self, *statuses: Status) -> bool:
-        return all(s.id in self.stored for s in statuses)
-
-
-@contextlib.asynccontextmanager
-async def watching(adapter: MastodonAdapter, account: ChannelAccount, intake: Recording,
-                   cursor: Mapping[str, Any] | None = None) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.create_task(adapter.watch(account, cursor or {}, intake))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-def since(intake: Recording) -> str:
+def since(intake: RecordingIntake) -> str:
     return intake.cursors[-1]["since_id"]
 
 
@@ -237,7 +200,7 @@ async def test_a_refused_token_stops_with_a_clear_message(instance: FakeMastodon
     revoked = account_for(instance, bot, token="revoked")
     adapter = MastodonAdapter()
     with pytest.raises(PermanentError, match="refused the access token") as refused:
-        await adapter.watch(revoked, {}, Recording())
+        await adapter.watch(revoked, {}, RecordingIntake())
     assert "Reconnect the channel" in refused.value.message
     with pytest.raises(PermanentError, match="refused the access token"):
         await adapter.connected(revoked, "")
@@ -251,7 +214,7 @@ async def test_a_refused_token_stops_with_a_clear_message(instance: FakeMastodon
 async def test_catching_up_pages_forward_oldest_first(instance: FakeMastodon) -> None:
     bot, kim = instance.bot(), instance.person("Kim")
     before = [instance.mention(kim, bot, f"alt {n}") for n in range(3)]
-    intake = Recording()
+    intake = RecordingIntake()
     adapter, account = MastodonAdapter(), account_for(instance, bot)
     # A new channel takes the newest page.
     assert await adapter.catch_up(account, None, intake) == instance.notification_of(
@@ -271,12 +234,12 @@ async def test_the_stream_delivers_and_a_drop_is_caught_up_without_loss_or_dupli
         instance: FakeMastodon) -> None:
     bot, ada = instance.bot(), instance.person("Ada")
     first = instance.mention(ada, bot, "vor dem Verbinden")
-    intake, adapter = Recording(), MastodonAdapter()
+    intake, adapter = RecordingIntake(), MastodonAdapter()
     async with watching(adapter, account_for(instance, bot), intake):
-        await eventually(lambda: intake.has(first) and instance.open_streams(bot),
+        await eventually(lambda: intake.has(first.id) and instance.open_streams(bot),
                          what="the catch-up and the stream")
         streamed = instance.mention(ada, bot, "live im Stream", in_reply_to=first)
-        await eventually(lambda: intake.has(streamed), what="the streamed mention")
+        await eventually(lambda: intake.has(streamed.id), what="the streamed mention")
         assert intake.stored[streamed.id].key() == first.id  # the reply joins the thread
         assert since(intake) == instance.notification_of(streamed)["id"]
 
@@ -292,7 +255,7 @@ async def test_the_stream_delivers_and_a_drop_is_caught_up_without_loss_or_dupli
         instance.release_catch_up()
         await eventually(lambda: intake.delivered.count(between.id) == 2, what="the overlap")
         after = instance.mention(ada, bot, "danach")
-        await eventually(lambda: intake.has(after), what="the stream after the reconnect")
+        await eventually(lambda: intake.has(after.id), what="the stream after the reconnect")
     everything = [first, streamed, *missed, between, after]
     assert list(intake.stored) == [s.id for s in everything]
     assert since(intake) == instance.notification_of(after)["id"]
@@ -308,7 +271,7 @@ async def test_threads_follow_the_conversation(instance: FakeMastodon) -> None:
     ours = instance.status(bot, f"@{ada.acct} Bis etwa 4 Uhr.", in_reply_to=ada_asks)
     ada_thanks = instance.mention(ada, bot, "Danke!", in_reply_to=ours)
     cem_too = instance.mention(cem, bot, "Frage ich mich auch", in_reply_to=ben_asks)
-    intake = Recording()
+    intake = RecordingIntake()
     await MastodonAdapter().catch_up(account_for(instance, bot), None, intake)
     keys = {status_id: item.key() for status_id, item in intake.stored.items()}
     # Answers to the brand's own post open threads of their own, like comments on a page's
@@ -321,21 +284,21 @@ async def test_a_restarted_watch_resumes_at_its_cursor(instance: FakeMastodon) -
     bot, ben = instance.bot(), instance.person("Ben")
     old = instance.mention(ben, bot, "schon gelesen")
     new = instance.mention(ben, bot, "noch nicht gelesen")
-    intake = Recording()
+    intake = RecordingIntake()
     cursor = {"since_id": instance.notification_of(old)["id"]}
     async with watching(MastodonAdapter(), account_for(instance, bot), intake, cursor):
-        await eventually(lambda: intake.has(new), what="the newer mention")
+        await eventually(lambda: intake.has(new.id), what="the newer mention")
     assert old.id not in intake.stored
 
 
 async def test_a_separate_streaming_host_keeps_the_token(instance: FakeMastodon) -> None:
     instance.streaming_elsewhere = True
     bot, cem = instance.bot(), instance.person("Cem")
-    intake = Recording()
+    intake = RecordingIntake()
     async with watching(MastodonAdapter(), account_for(instance, bot), intake):
         await eventually(lambda: instance.open_streams(bot), what="the stream")
         status = instance.mention(cem, bot, "über den Streaming-Host")
-        await eventually(lambda: intake.has(status), what="the mention")
+        await eventually(lambda: intake.has(status.id), what="the mention")
     node = [r for r in instance.requests if r["path"].startswith("/streaming-node")]
     assert node and node[0]["headers"]["authorization"] == f"Bearer {bot.token}"
 
@@ -345,15 +308,15 @@ async def test_the_watcher_waits_for_the_rate_limit_reset(instance: FakeMastodon
     adapter, account = MastodonAdapter(), account_for(instance, bot)
     instance.exhaust("api", reset_in=120)
     with pytest.raises(TemporaryError, match="rate limit") as limited:
-        await adapter.watch(account, {}, Recording())
+        await adapter.watch(account, {}, RecordingIntake())
     assert 100 <= (limited.value.retry_after or 0) <= 121
     # The last call of a window succeeds and says so: the next waits without asking.
     instance.exhaust("api", reset_in=300, remaining=1)
     fresh = MastodonAdapter()
-    await fresh.catch_up(account, None, Recording())
+    await fresh.catch_up(account, None, RecordingIntake())
     calls = len(instance.requests)
     with pytest.raises(TemporaryError) as waiting:
-        await fresh.catch_up(account, None, Recording())
+        await fresh.catch_up(account, None, RecordingIntake())
     assert len(instance.requests) == calls
     assert 250 <= (waiting.value.retry_after or 0) <= 301
 
@@ -423,7 +386,7 @@ async def test_sending_respects_the_rate_limit(instance: FakeMastodon) -> None:
     assert 500 <= (limited.value.retry_after or 0) <= 601
     assert instance.posted == []
     # Reading goes on while posting waits.
-    assert await adapter.catch_up(account, None, Recording())
+    assert await adapter.catch_up(account, None, RecordingIntake())
     gone = ThreadRef("1", "1", nia.id, "public")
     with pytest.raises(PermanentError, match="404"):
         await adapter.send_public_reply(account, gone, "Hallo", "tdm-7")

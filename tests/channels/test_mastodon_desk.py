@@ -40,9 +40,12 @@ def connect_bot(api: DeskApi, fake: FakeMastodon, bot: MastodonAccount,
                    instance_url=fake.base_url, access_token=token or bot.token or "")
 
 
-async def streaming(fake: FakeMastodon, bot: MastodonAccount) -> None:
+async def connect_streaming(api: DeskApi, fake: FakeMastodon, bot: MastodonAccount) -> int:
+    """Connect the bot and wait until the desk follows its stream; returns the channel id."""
+    channel = connect_bot(api, fake, bot)
     await eventually(lambda: fake.open_streams(bot), timeout=STARTUP,
                      what="the desk to follow the stream")
+    return channel
 
 
 def find_thread(api: DeskApi, person: Person, text: str) -> dict[str, Any] | None:
@@ -82,8 +85,7 @@ async def test_a_mention_reaches_the_board_and_the_reply_answers_it(
         network_desk: NetworkDesk, mastodon: FakeMastodon) -> None:
     desk, api = network_desk, network_desk.api
     bot, ines = mastodon.bot(), mastodon.person("Ines Vogel", domain="chaos.example")
-    connect_bot(api, mastodon, bot)
-    await streaming(mastodon, bot)
+    await connect_streaming(api, mastodon, bot)
     agent, supervisor = api.person(), api.person("supervisor")
 
     status = mastodon.mention(ines, bot, "Mein Internet ist seit heute früh weg")
@@ -120,8 +122,7 @@ async def test_a_direct_message_is_private_and_answered_directly(
         network_desk: NetworkDesk, mastodon: FakeMastodon) -> None:
     desk, api = network_desk, network_desk.api
     bot, lea = mastodon.bot(), mastodon.person("Lea Brandt")
-    connect_bot(api, mastodon, bot)
-    await streaming(mastodon, bot)
+    await connect_streaming(api, mastodon, bot)
     agent = api.person()
 
     direct = mastodon.mention(lea, bot, "Meine Kundennummer ist 4711", visibility="direct")
@@ -142,8 +143,7 @@ async def test_a_public_mention_taken_private_gets_a_direct_status_and_her_answe
         network_desk: NetworkDesk, mastodon: FakeMastodon) -> None:
     api = network_desk.api
     bot, tom = mastodon.bot(), mastodon.person("Tom Berg")
-    connect_bot(api, mastodon, bot)
-    await streaming(mastodon, bot)
+    await connect_streaming(api, mastodon, bot)
     agent = api.person()
     status = mastodon.mention(tom, bot, "Meine Rechnung ist doppelt abgebucht")
     public = await thread_with(api, agent, "Meine Rechnung ist doppelt abgebucht")
@@ -167,8 +167,7 @@ async def test_a_dropped_stream_is_caught_up_and_each_mention_stored_once(
         network_desk: NetworkDesk, mastodon: FakeMastodon) -> None:
     api = network_desk.api
     bot, ole = mastodon.bot(), mastodon.person("Ole")
-    connect_bot(api, mastodon, bot)
-    await streaming(mastodon, bot)
+    await connect_streaming(api, mastodon, bot)
     agent = api.person()
 
     mastodon.hold_catch_up()
@@ -219,8 +218,7 @@ async def test_rate_limits_are_shown_and_waited_out(
         network_desk: NetworkDesk, own_instance: FakeMastodon) -> None:
     desk, api, fake = network_desk, network_desk.api, own_instance
     bot, kai = fake.bot(), fake.person("Kai")
-    channel = connect_bot(api, fake, bot)
-    await streaming(fake, bot)
+    channel = await connect_streaming(api, fake, bot)
     agent = api.person()
     fake.mention(kai, bot, "Bitte um Rückruf", visibility="direct")
     card = await thread_with(api, agent, "Bitte um Rückruf")

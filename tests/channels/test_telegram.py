@@ -23,14 +23,18 @@ from channels.http import pack_secrets
 from channels.telegram import TelegramAdapter, bot_error
 from channels.telegram_payload import check_secret_token
 from server.errors import Invalid
-from tests.conftest import prepare
-from tests.fakes.desk import connect
+from tests.fakes.desk import (
+    OwnDesk,
+    connect,
+    delivery_shown,
+    send_replies_straight_out,
+    send_reply,
+    start_desk,
+)
 from tests.fakes.telegram_bot import Bot, Chat, FakeTelegram, Message, User
-from tests.replies.desk import delivery, reply_state, submit, until, write_draft
-from tests.support.backends import Backend, backend_name, make_backend
+from tests.replies.desk import reply_state
 from tests.support.desk_api import DeskApi, Person
 from tests.support.live import LiveBoard
-from tests.support.servers import DeskServer
 
 SECRET = "s3cr3t-T0ken_for-the-webhook"
 HEADER = "x-telegram-bot-api-secret-token"
@@ -222,10 +226,7 @@ async def test_a_retried_idempotency_key_posts_once(telegram: FakeTelegram) -> N
 
 
 @dataclass
-class TelegramDesk:
-    backend: Backend
-    server: DeskServer
-    api: DeskApi
+class TelegramDesk(OwnDesk):
     fake: FakeTelegram
     agent: Person
 
@@ -252,21 +253,12 @@ def until_found(api: DeskApi, person: Person, text: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
          ) -> Iterator[TelegramDesk]:
-    folder = tmp_path_factory.mktemp("telegram-desk")
-    backend = make_backend(backend_name(), folder)
-    token = prepare(backend)
-    server = DeskServer(backend.env(), folder / "desk.log",
-                        extra={"TANDEM_TELEGRAM_API_URL": telegram.url}).start()
-    api = DeskApi(server.url, token)
-    # Replies here go straight out: approval has tests of its own.
-    policy = api.http.put("/api/approval-policy", headers=api.admin, json={
-        "default": {"public": False, "private": False}, "rules": []})
-    assert policy.status_code == 200, policy.text
-    yield TelegramDesk(backend, server, api, telegram, api.person())
-    api.close()
-    server.stop()
-    for cleanup in backend.cleanup:
-        cleanup()
+    backend, server, api = start_desk(tmp_path_factory.mktemp("telegram-desk"),
+                                      {"TANDEM_TELEGRAM_API_URL": telegram.url})
+    send_replies_straight_out(api)
+    made = TelegramDesk(backend, server, api, telegram, api.person())
+    yield made
+    made.stop()
 
 
 def test_connecting_a_bot_sets_its_webhook(desk: TelegramDesk) -> None:
@@ -317,21 +309,15 @@ async def test_a_group_message_reaches_the_board_once_however_often_it_comes(
 
 
 async def reply(desk: TelegramDesk, thread_id: int, text: str) -> int:
-    """Write the draft and send it, as an agent does; returns the outgoing message's id."""
-    await write_draft(desk.server.url, desk.api, desk.agent, thread_id, text)
-    sent = submit(desk.api, desk.agent, thread_id)
-    assert sent.json()["status"] == "sent", sent.text
-    return sent.json()["message_id"]
+    return await send_reply(desk, desk.agent, thread_id, text)
 
 
 async def shown(desk: TelegramDesk, thread_id: int, message_id: int, status: str
                 ) -> dict[str, Any]:
     """The delivery as the thread's reply panel shows it, once it reached `status`."""
-    def reached() -> dict[str, Any] | None:
-        found = delivery(desk.api, desk.agent, thread_id, message_id)
-        return found if found.get("status") == status else None
-
-    return await until(reached, f"the delivery {status}", timeout=20)
+    return await delivery_shown(desk, desk.agent, thread_id, message_id,
+                                lambda found: found.get("status") == status,
+                                f"the delivery {status}")
 
 
 @dataclass

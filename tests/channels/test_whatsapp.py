@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,23 +15,18 @@ import pytest
 from channels.base import ChannelAccount, ThreadRef
 from channels.http import pack_secrets
 from channels.whatsapp import WhatsAppAdapter
-from tests.conftest import prepare
+from tests.fakes.desk import OwnDesk, delivery_shown, send_reply, start_desk
 from tests.fakes.whatsapp_cloud import Customer, FakeWhatsApp, Number
 from tests.replies.desk import delivery, reply_state, submit, until, write_draft
-from tests.support.backends import Backend, backend_name, make_backend
-from tests.support.desk_api import DeskApi, Person
+from tests.support.desk_api import Person
 from tests.support.live import LiveBoard
-from tests.support.servers import DeskServer
 
 CONNECTED = re.compile(r"/webhooks/whatsapp/(\d+)")
 TEMPLATE = ("reply_later", "de")
 
 
 @dataclass
-class WhatsAppDesk:
-    backend: Backend
-    server: DeskServer
-    api: DeskApi
+class WhatsAppDesk(OwnDesk):
     cloud: FakeWhatsApp
 
     def connect(self, number: Number, template: tuple[str, str] | None = None) -> int:
@@ -71,17 +65,10 @@ def cloud() -> Iterator[FakeWhatsApp]:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory, cloud: FakeWhatsApp
          ) -> Iterator[WhatsAppDesk]:
-    folder: Path = tmp_path_factory.mktemp("whatsapp-desk")
-    backend = make_backend(backend_name(), folder)
-    token = prepare(backend)
-    server = DeskServer(backend.env(), folder / "desk.log",
-                        extra={"TANDEM_META_GRAPH_URL": cloud.url}).start()
-    made = WhatsAppDesk(backend, server, DeskApi(server.url, token), cloud)
+    made = WhatsAppDesk(*start_desk(tmp_path_factory.mktemp("whatsapp-desk"),
+                                    {"TANDEM_META_GRAPH_URL": cloud.url}), cloud)
     yield made
-    made.api.close()
-    server.stop()
-    for cleanup in backend.cleanup:
-        cleanup()
+    made.stop()
 
 
 @dataclass
@@ -107,17 +94,14 @@ def talk(desk: WhatsAppDesk, text: str, *, age: timedelta = timedelta(0),
 
 
 async def reply(desk: WhatsAppDesk, talk: Talk, text: str) -> int:
-    await write_draft(desk.server.url, desk.api, talk.agent, talk.thread_id, text)
-    answer = submit(desk.api, talk.agent, talk.thread_id)
-    assert answer.status_code == 200 and answer.json()["status"] == "sent", answer.text
-    return answer.json()["message_id"]
+    return await send_reply(desk, talk.agent, talk.thread_id, text)
 
 
 async def shown(desk: WhatsAppDesk, talk: Talk, message_id: int, status: str) -> dict[str, Any]:
     """Wait until the message shows `status` (as the thread page reads it)."""
-    return await until(lambda: (found := delivery(desk.api, talk.agent, talk.thread_id,
-                                                  message_id)).get("status") == status and found,
-                       f"the message to show {status}")
+    return await delivery_shown(desk, talk.agent, talk.thread_id, message_id,
+                                lambda found: found.get("status") == status,
+                                f"the message to show {status}")
 
 
 # -- in ----------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +16,6 @@ import pytest
 
 from channels.base import (
     ChannelAccount,
-    InboundItem,
     PermanentError,
     TemporaryError,
     ThreadRef,
@@ -38,13 +37,20 @@ from server.db import Database
 from server.errors import Invalid
 from server.models import Channel
 from server.settings import Settings
-from tests.conftest import prepare
-from tests.fakes.desk import connect
+from tests.channels.intake import RecordingIntake
+from tests.fakes.desk import (
+    OwnDesk,
+    connect,
+    delivery_shown,
+    send_replies_straight_out,
+    send_reply,
+    start_desk,
+)
 from tests.fakes.youtube_data import CommentThread, FakeYouTube, YouTubeChannel
-from tests.replies.desk import delivery, submit, until, write_draft
-from tests.support.backends import Backend, backend_name, make_backend
-from tests.support.desk_api import DeskApi, Person
-from tests.support.servers import DeskServer, tandem
+from tests.replies.desk import until
+from tests.support.backends import Backend
+from tests.support.desk_api import Person
+from tests.support.servers import tandem
 
 _channel_ids = itertools.count(1)
 
@@ -179,23 +185,6 @@ def test_polling_slows_down_so_its_units_last_until_the_reset() -> None:
 # -- polling -----------------------------------------------------------------------------
 
 
-@dataclass
-class RecordingIntake:
-    batches: list[list[InboundItem]] = field(default_factory=list)
-    cursor: dict[str, Any] = field(default_factory=dict)
-    reports: list[dict[str, Any]] = field(default_factory=list)
-
-    async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None:
-        self.batches.append(list(items))
-        self.cursor = dict(cursor)
-
-    async def report(self, status: Mapping[str, Any]) -> None:
-        self.reports.append(dict(status))
-
-    def delivered(self) -> list[str]:
-        return [i.external_id for batch in self.batches for i in batch]
-
-
 async def test_polling_reads_threads_and_replies_and_hands_each_in_once(
     youtube: FakeYouTube,
 ) -> None:
@@ -259,10 +248,10 @@ async def test_watching_delivers_and_reports_the_quota(youtube: FakeYouTube) -> 
     finally:
         watching.cancel()
         await asyncio.gather(watching, return_exceptions=True)
-    assert intake.delivered() == [thread.id]  # once, though read twice
+    assert intake.delivered == [thread.id]  # once, though read twice
     assert intake.reports[0] == {"quota_used": 1, "quota_limit": 1_000_000}
     assert intake.reports[1]["quota_used"] == 2 == youtube.units_used
-    assert Cursor.load(intake.cursor, datetime.now(UTC)).is_new(thread.id, datetime.now(UTC)
+    assert Cursor.load(intake.cursors[-1], datetime.now(UTC)).is_new(thread.id, datetime.now(UTC)
                                                                  ) is False
 
 
@@ -383,10 +372,7 @@ async def test_the_database_ledger_adds_atomically(fresh_backend: Backend) -> No
 
 
 @dataclass
-class YouTubeDesk:
-    backend: Backend
-    server: DeskServer
-    api: DeskApi
+class YouTubeDesk(OwnDesk):
     fake: FakeYouTube
     agent: Person
 
@@ -415,21 +401,12 @@ def fake() -> Iterator[FakeYouTube]:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory, fake: FakeYouTube) -> Iterator[YouTubeDesk]:
-    folder = tmp_path_factory.mktemp("youtube-desk")
-    backend = make_backend(backend_name(), folder)
-    token = prepare(backend)
-    server = DeskServer(backend.env(), folder / "desk.log",
-                        extra={"TANDEM_YOUTUBE_API_URL": fake.url}).start()
-    api = DeskApi(server.url, token)
-    # Replies here go straight out: approval has tests of its own.
-    policy = api.http.put("/api/approval-policy", headers=api.admin, json={
-        "default": {"public": False, "private": False}, "rules": []})
-    assert policy.status_code == 200, policy.text
-    yield YouTubeDesk(backend, server, api, fake, api.person())
-    api.close()
-    server.stop()
-    for cleanup in backend.cleanup:
-        cleanup()
+    backend, server, api = start_desk(tmp_path_factory.mktemp("youtube-desk"),
+                                      {"TANDEM_YOUTUBE_API_URL": fake.url})
+    send_replies_straight_out(api)
+    made = YouTubeDesk(backend, server, api, fake, api.person())
+    yield made
+    made.stop()
 
 
 def found(desk: YouTubeDesk, text: str) -> dict[str, Any] | None:
@@ -438,19 +415,12 @@ def found(desk: YouTubeDesk, text: str) -> dict[str, Any] | None:
 
 
 async def reply(desk: YouTubeDesk, thread_id: int, text: str) -> int:
-    await write_draft(desk.server.url, desk.api, desk.agent, thread_id, text)
-    sent = submit(desk.api, desk.agent, thread_id)
-    assert sent.json()["status"] == "sent", sent.text
-    return sent.json()["message_id"]
+    return await send_reply(desk, desk.agent, thread_id, text)
 
 
 async def shown(desk: YouTubeDesk, thread_id: int, message_id: int, check: Any
                 ) -> dict[str, Any]:
-    def reached() -> dict[str, Any] | None:
-        now = delivery(desk.api, desk.agent, thread_id, message_id)
-        return now if check(now) else None
-
-    return await until(reached, "the delivery", timeout=20)
+    return await delivery_shown(desk, desk.agent, thread_id, message_id, check)
 
 
 def test_connecting_refuses_what_is_not_a_channel_id(desk: YouTubeDesk) -> None:

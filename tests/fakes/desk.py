@@ -19,6 +19,7 @@ import httpx
 from tests.conftest import network_urls, prepare
 from tests.fakes.meta_graph import Account, FakeMeta
 from tests.fakes.x_api import FakeX, XAccount
+from tests.replies.desk import delivery, submit, until, write_draft
 from tests.support.backends import Backend, backend_name, make_backend
 from tests.support.desk_api import DeskApi, Person
 from tests.support.servers import DeskServer
@@ -48,18 +49,59 @@ def post_meta(api: DeskApi, channel_id: int, payload: dict[str, Any], app_secret
 
 
 @dataclass
-class NetworkDesk:
+class OwnDesk:
+    """A desk with a database of its own; `stop` ends it and removes the database."""
+
     backend: Backend
     server: DeskServer
     api: DeskApi
-    meta: FakeMeta
-    x: FakeX
 
     def stop(self) -> None:
         self.api.close()
         self.server.stop()
         for cleanup in self.backend.cleanup:
             cleanup()
+
+
+def start_desk(folder: Path, urls: dict[str, str]) -> tuple[Backend, DeskServer, DeskApi]:
+    """A desk of its own (its own database), its network URLs (TANDEM_..._URL) at the fakes."""
+    backend = make_backend(backend_name(), folder)
+    token = prepare(backend)
+    server = DeskServer(backend.env(), folder / "desk.log", extra=urls).start()
+    return backend, server, DeskApi(server.url, token)
+
+
+def send_replies_straight_out(api: DeskApi) -> None:
+    """Replies skip approval, which has tests of its own."""
+    policy = api.http.put("/api/approval-policy", headers=api.admin, json={
+        "default": {"public": False, "private": False}, "rules": []})
+    assert policy.status_code == 200, policy.text
+
+
+async def send_reply(desk: OwnDesk, person: Person, thread_id: int, text: str) -> int:
+    """Write the draft and send it, as an agent does, on a desk sending replies straight
+    out; returns the outgoing message's id."""
+    await write_draft(desk.server.url, desk.api, person, thread_id, text)
+    sent = submit(desk.api, person, thread_id)
+    assert sent.status_code == 200 and sent.json()["status"] == "sent", sent.text
+    return sent.json()["message_id"]
+
+
+async def delivery_shown(desk: OwnDesk, person: Person, thread_id: int, message_id: int,
+                         check: Callable[[dict[str, Any]], Any], what: str = "the delivery"
+                         ) -> dict[str, Any]:
+    """The delivery as the thread's reply panel shows it, once `check` holds for it."""
+    def reached() -> dict[str, Any] | None:
+        found = delivery(desk.api, person, thread_id, message_id)
+        return found if check(found) else None
+
+    return await until(reached, what, timeout=20)
+
+
+@dataclass
+class NetworkDesk(OwnDesk):
+    meta: FakeMeta
+    x: FakeX
 
     def connect(self, adapter: str, **fields: str) -> int:
         return connect(self.api, adapter, **fields)
@@ -82,11 +124,8 @@ class NetworkDesk:
 
 
 def start_network_desk(folder: Path, meta: FakeMeta, x: FakeX) -> NetworkDesk:
-    """A desk of its own (its own database), its network URLs pointing at the fakes."""
-    backend = make_backend(backend_name(), folder)
-    token = prepare(backend)
-    server = DeskServer(backend.env(), folder / "desk.log", extra=network_urls(meta, x)).start()
-    return NetworkDesk(backend, server, DeskApi(server.url, token), meta, x)
+    """A desk of its own whose Meta and X URLs point at the fakes."""
+    return NetworkDesk(*start_desk(folder, network_urls(meta, x)), meta, x)
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "it") -> Any:

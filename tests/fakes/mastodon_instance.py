@@ -42,7 +42,7 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 STREAM = "/api/v1/streaming/user/notification"
 # Where the instance says its streaming API lives when `streaming_elsewhere` is on.
@@ -154,7 +154,7 @@ def content_html(text: str, accounts: dict[str, MastodonAccount], domain: str) -
                    for p in paragraphs)
 
 
-class FakeMastodon:
+class FakeMastodon(FakeNetwork):
     def __init__(self, domain: str = "social.example") -> None:
         self.domain = domain
         self.accounts: dict[str, MastodonAccount] = {}
@@ -170,8 +170,7 @@ class FakeMastodon:
         self._lock = threading.Lock()
         self._open = threading.Event()
         self._open.set()
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route("/api/v1/accounts/verify_credentials", self._verify),
             Route("/api/v1/accounts/{id}", self._account),
             Route("/api/v1/statuses", self._post, methods=["POST"]),
@@ -181,22 +180,16 @@ class FakeMastodon:
             Route(STREAM, self._stream),
             Route(STREAM_NODE + STREAM, self._stream),
             Route("/api/v1/streaming/health", lambda _: PlainTextResponse("OK")),
-        ])
-
-    def start(self) -> FakeMastodon:
-        self.running = RunningApp(self.app).start()
-        return self
+        ]))
 
     def stop(self) -> None:
         self.drop_streams()
         self.release_catch_up()
-        if self.running:
-            self.running.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
-        assert self.running, "start the fake first"
-        return self.running.url
+        return self.address
 
     # -- the network's side ------------------------------------------------------------
 
@@ -352,7 +345,9 @@ class FakeMastodon:
             return False
         return status.visibility != "direct" or caller in (status.account, *status.mentions)
 
-    async def _status(self, request: Request) -> Response:
+    async def _readable(self, request: Request
+                        ) -> Response | tuple[Status, MastodonAccount, Limit]:
+        """The status named in the path, as its caller may see it, or the answer refusing it."""
         caller, refused, limit = await self._begin(request)
         if refused:
             return self._limited(refused, limit)
@@ -360,16 +355,20 @@ class FakeMastodon:
         status = self.statuses.get(request.path_params["id"])
         if status is None or not self._visible(status, caller):
             return self._limited(error(404, "Record not found"), limit)
+        return status, caller, limit
+
+    async def _status(self, request: Request) -> Response:
+        found = await self._readable(request)
+        if isinstance(found, Response):
+            return found
+        status, _, limit = found
         return self._limited(JSONResponse(self._status_json(status)), limit)
 
     async def _context(self, request: Request) -> Response:
-        caller, refused, limit = await self._begin(request)
-        if refused:
-            return self._limited(refused, limit)
-        assert caller is not None
-        status = self.statuses.get(request.path_params["id"])
-        if status is None or not self._visible(status, caller):
-            return self._limited(error(404, "Record not found"), limit)
+        found = await self._readable(request)
+        if isinstance(found, Response):
+            return found
+        status, caller, limit = found
         ancestors: list[Status] = []
         parent = status.in_reply_to
         while parent is not None:

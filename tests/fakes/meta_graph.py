@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 VERSION = "v21.0"
 _ids = itertools.count(int(datetime.now(UTC).timestamp()) * 1000)
@@ -85,7 +85,7 @@ def graph_error(code: int, message: str, subcode: int | None = None, status: int
     return JSONResponse({"error": error}, status_code=status)
 
 
-class FakeMeta:
+class FakeMeta(FakeNetwork):
     def __init__(self) -> None:
         self.accounts: dict[str, Account] = {}
         self.comments: dict[str, Comment] = {}
@@ -93,27 +93,15 @@ class FakeMeta:
         self.sent: list[Sent] = []
         self.requests: list[dict[str, Any]] = []
         self.failures: deque[JSONResponse] = deque()
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route(f"/{VERSION}/{{object_id}}/comments", self._comment_reply, methods=["POST"]),
             Route(f"/{VERSION}/{{object_id}}/replies", self._ig_reply, methods=["POST"]),
             Route(f"/{VERSION}/{{object_id}}/messages", self._messages, methods=["POST"]),
-        ])
-
-    # -- running -----------------------------------------------------------------------
-
-    def start(self) -> FakeMeta:
-        self.running = RunningApp(self.app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.running.stop()
+        ]))
 
     @property
     def base_url(self) -> str:
-        assert self.running, "start the fake first"
-        return f"{self.running.url}/{VERSION}"
+        return f"{self.address}/{VERSION}"
 
     # -- the network's side: accounts, customers, what they write -------------------------
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
+from starlette.applications import Starlette
 
 from tests.support.servers import free_port
 
@@ -34,3 +35,27 @@ class RunningApp:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(10)
+
+
+class FakeNetwork:
+    """What every fake network shares: its ASGI app, served on a free port from `start` to
+    `stop`. Subclasses pass in their routes and give their API's root (`address`, with a
+    version for Graph) under the name the adapter's tests use."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.running: RunningApp | None = None
+
+    def start(self) -> Self:
+        self.running = RunningApp(self.app).start()
+        return self
+
+    def stop(self) -> None:
+        if self.running:
+            self.running.stop()
+
+    @property
+    def address(self) -> str:
+        """Where the running fake answers (http://127.0.0.1:<port>)."""
+        assert self.running, "start the fake first"
+        return self.running.url

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 # Bot and user ids; a run's ids differ from the last run's, as a desk's database may outlive it.
 _ids = itertools.count(7_000_000_000 + int(time.time()) % 1_000_000 * 1000)
@@ -126,7 +126,7 @@ def ok(result: Any) -> JSONResponse:
     return JSONResponse({"ok": True, "result": result})
 
 
-class FakeTelegram:
+class FakeTelegram(FakeNetwork):
     def __init__(self) -> None:
         self.bots: dict[str, Bot] = {}
         self.users: dict[int, User] = {}
@@ -135,23 +135,13 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.sent: list[Message] = []  # what bots posted
         self._floods: dict[int, list[int]] = {}  # chat id -> retry_after of the next answers
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route("/bot{token}/{method}", self._method, methods=["GET", "POST"]),
-        ])
-
-    def start(self) -> FakeTelegram:
-        self.running = RunningApp(self.app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.running.stop()
+        ]))
 
     @property
     def url(self) -> str:
-        assert self.running, "start the fake first"
-        return self.running.url
+        return self.address
 
     # -- the network's side ------------------------------------------------------------
 

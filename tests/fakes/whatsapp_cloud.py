@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.fakes.meta_graph import sign
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 VERSION = "v21.0"
 WINDOW = timedelta(hours=24)
@@ -83,7 +83,7 @@ def cloud_error(code: int, details: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": error}, status_code=status)
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(FakeNetwork):
     def __init__(self) -> None:
         self.numbers: dict[str, Number] = {}
         # (name, language) -> how many body parameters the approved template takes
@@ -91,25 +91,13 @@ class FakeWhatsApp:
         self.last_inbound: dict[tuple[str, str], datetime] = {}
         self.sent: list[Sent] = []
         self.failures: deque[JSONResponse] = deque()
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route(f"/{VERSION}/{{number_id}}/messages", self._messages, methods=["POST"]),
-        ])
-
-    # -- running -----------------------------------------------------------------------
-
-    def start(self) -> FakeWhatsApp:
-        self.running = RunningApp(self.app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.running.stop()
+        ]))
 
     @property
     def url(self) -> str:
-        assert self.running, "start the fake first"
-        return f"{self.running.url}/{VERSION}"
+        return f"{self.address}/{VERSION}"
 
     # -- the network's side ------------------------------------------------------------
 

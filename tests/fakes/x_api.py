@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 _ids = itertools.count(1_800_000_000_000_000_000 + int(time.time() * 1000) * 1000)
 
@@ -84,7 +84,7 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> 
                         status_code=status)
 
 
-class FakeX:
+class FakeX(FakeNetwork):
     def __init__(self) -> None:
         self.accounts: dict[str, XAccount] = {}
         self.users: dict[str, XUser] = {}
@@ -92,25 +92,15 @@ class FakeX:
         self.sent: list[Sent] = []
         self.requests: list[dict[str, Any]] = []
         self.limits: dict[str, Limit] = {"tweets": Limit(), "dm": Limit()}
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route("/2/tweets", self._tweet, methods=["POST"]),
             Route("/2/dm_conversations/with/{participant_id}/messages", self._dm,
                   methods=["POST"]),
-        ])
-
-    def start(self) -> FakeX:
-        self.running = RunningApp(self.app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.running.stop()
+        ]))
 
     @property
     def base_url(self) -> str:
-        assert self.running, "start the fake first"
-        return self.running.url
+        return self.address
 
     # -- the network's side ------------------------------------------------------------
 

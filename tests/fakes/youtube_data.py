@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes.running import RunningApp
+from tests.fakes.running import FakeNetwork
 
 INCLUDED_REPLIES = 5
 COSTS = {"channels.list": 1, "commentThreads.list": 1, "comments.list": 1,
@@ -130,7 +130,7 @@ class Inserted:
     answered: bool  # False when the fake dropped the answer after storing the reply
 
 
-class FakeYouTube:
+class FakeYouTube(FakeNetwork):
     def __init__(self, daily_quota: int = 10_000) -> None:
         self.channels: dict[str, YouTubeChannel] = {}
         self.threads: dict[str, CommentThread] = {}
@@ -140,26 +140,16 @@ class FakeYouTube:
         self.units_used = 0
         self.lose_next_answers = 0
         self._ids = itertools.count(1)
-        self.running: RunningApp | None = None
-        self.app = Starlette(routes=[
+        super().__init__(Starlette(routes=[
             Route("/channels", self._channels, methods=["GET"]),
             Route("/commentThreads", self._threads, methods=["GET"]),
             Route("/comments", self._comments, methods=["GET"]),
             Route("/comments", self._insert, methods=["POST"]),
-        ])
-
-    def start(self) -> FakeYouTube:
-        self.running = RunningApp(self.app).start()
-        return self
-
-    def stop(self) -> None:
-        if self.running:
-            self.running.stop()
+        ]))
 
     @property
     def url(self) -> str:
-        assert self.running, "start the fake first"
-        return self.running.url
+        return self.address
 
     # -- the network's side ------------------------------------------------------------
 

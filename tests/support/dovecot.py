@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, stop_process
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -209,13 +209,7 @@ service stats {{
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in parts if p.exists())
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- what a mail server and a person's mail client do ----------------------------------

@@ -29,6 +29,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Ask a server process to end; kill it if it has not within ten seconds."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def tandem(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
     """Run the real CLI."""
     return subprocess.run(
@@ -65,13 +76,7 @@ class DeskServer:
         raise RuntimeError(f"desk server did not start:\n{self.log_path.read_text()[-4000:]}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
