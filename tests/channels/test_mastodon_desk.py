@@ -243,3 +243,28 @@ async def test_rate_limits_are_shown_and_waited_out(
     asked = len(fake.requests)
     await asyncio.sleep(2.5)  # longer than a tick of the watch service
     assert len(fake.requests) == asked
+
+
+async def test_a_stopped_channel_reads_again_when_an_admin_asks(
+        network_desk: NetworkDesk, mastodon: FakeMastodon) -> None:
+    api = network_desk.api
+    bot, uwe = mastodon.bot(), mastodon.person("Uwe Sand")
+    channel = await connect_streaming(api, mastodon, bot)
+    token, bot.token = bot.token, "revoked at the instance"
+    mastodon.drop_streams()
+    row = await eventually(lambda: (r := watch_row(api, channel)) and
+                           'data-watch-state="stopped"' in r and r, timeout=STARTUP,
+                           what="the channel to stop")
+    assert "Read again now" in row
+    mastodon.mention(uwe, bot, "geschrieben, als der Kanal stand")
+    agent = api.person()
+    refused = api.http.post(f"/admin/channels/{channel}/restart", headers=agent.headers)
+    assert refused.status_code == 403
+
+    bot.token = token  # the instance's admin fixed it
+    restarted = api.http.post(f"/admin/channels/{channel}/restart", headers=api.admin)
+
+    assert restarted.status_code == 200, restarted.text
+    await thread_with(api, agent, "geschrieben, als der Kanal stand")
+    await eventually(lambda: 'data-watch-state="running"' in watch_row(api, channel),
+                     timeout=STARTUP, what="the channel to read again")
