@@ -3,7 +3,8 @@
 `python -m bench.browser '<json>'` with url, email, password. It signs in, opens the board
 and prints one JSON line when the first card has rendered ({"stage": "loaded", ...}); the
 harness then sends posts and writes their tag on stdin; the script answers with a second
-line ({"stage": "done", ...}) holding the long tasks and frame stalls seen meanwhile. If the
+line ({"stage": "done", ...}) holding the long tasks and frame stalls seen meanwhile, and when
+the board had paged in every open thread (the page embeds only the first screenful). If the
 page shows no cards, the first line says {"stage": "skipped", "reason": ...}.
 """
 
@@ -21,7 +22,7 @@ CARD = "#cards [role=option]"
 
 # Injected before any page script: long tasks, the first card, and gaps between frames.
 OBSERVE = """
-window.__bench = {longtasks: [], firstCard: null, gaps: [], lastFrame: null};
+window.__bench = {longtasks: [], firstCard: null, allCards: null, gaps: [], lastFrame: null};
 try {
   new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
@@ -41,6 +42,11 @@ const __frame = t => {
     b.gaps.push({start: b.lastFrame, gap: t - b.lastFrame});
   }
   b.lastFrame = t;
+  // The board shows #loading from its first render until the last page has arrived.
+  const loading = document.getElementById("loading");
+  if (b.allCards === null && b.firstCard !== null && loading && loading.hidden) {
+    b.allCards = performance.now();
+  }
   requestAnimationFrame(__frame);
 };
 requestAnimationFrame(__frame);
@@ -51,8 +57,10 @@ def emit(data: dict[str, Any]) -> None:
     print(json.dumps(data), flush=True)
 
 
-def summary(entries: list[dict[str, float]], key: str, since: float) -> dict[str, Any]:
-    picked = [e[key] for e in entries if e["start"] >= since]
+def summary(entries: list[dict[str, float]], key: str, since: float,
+            until: float | None = None) -> dict[str, Any]:
+    picked = [e[key] for e in entries
+              if e["start"] >= since and (until is None or e["start"] < until)]
     return {
         "count": len(picked),
         "over_100ms": sum(1 for d in picked if d > 100),
@@ -128,17 +136,26 @@ def run(config: dict[str, Any]) -> None:
                   "longtasks_during_load": during_load, "page_errors": errors[:3], **loaded})
             tag = sys.stdin.readline().strip()  # the harness has sent its posts, tagged so
             page.wait_for_timeout(1000)
+            page.wait_for_function("() => window.__bench.allCards !== null", timeout=60000)
             after = page.evaluate("""tag => ({
               rows_with_new_posts: [...document.querySelectorAll("#cards [role=option]")]
                 .filter(row => row.textContent.includes(tag + ":")).length,
               longtasks: window.__bench.longtasks, gaps: window.__bench.gaps,
               cards_in_dom: document.querySelectorAll("#cards [role=option]").length,
+              cards_on_board: Number((/ of (\\d+)$/.exec(
+                document.getElementById("count").textContent) || [])[1]) || null,
+              all_cards_ms: window.__bench.allCards,
               js_heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null,
             })""", tag)
             emit({"stage": "done",
                   "longtasks": summary(after["longtasks"], "duration", mark),
+                  # The part of them that began while the board was still paging threads in.
+                  "longtasks_while_paging": summary(after["longtasks"], "duration", mark,
+                                                    after["all_cards_ms"]),
                   "frame_gaps": summary(after["gaps"], "gap", mark),
                   "cards_in_dom": after["cards_in_dom"], "js_heap_mb": after["js_heap_mb"],
+                  "cards_on_board": after["cards_on_board"],
+                  "all_cards_ms": after["all_cards_ms"] and round(after["all_cards_ms"], 1),
                   "rows_showing_new_posts": after["rows_with_new_posts"],
                   "page_errors": errors[:3]})
         finally:

@@ -25,6 +25,8 @@ from bench.load import background, holders, open_threads, thread_ids
 from bench.sender import make_channel, make_people
 from bench.stats import percentiles
 
+CLAIM_TIMEOUT = 60.0  # seconds
+
 
 async def _claimers(urls: list[str], people: list[tuple[int, str]]) -> list[socketio.AsyncClient]:
     gate = asyncio.Semaphore(10)
@@ -41,7 +43,11 @@ async def _claimers(urls: list[str], people: list[tuple[int, str]]) -> list[sock
 
 async def _claim(client: socketio.AsyncClient, thread_id: int) -> tuple[float, bool, str]:
     began = time.perf_counter()
-    answer = await client.call("claim", {"thread_id": thread_id}, timeout=60)
+    try:
+        answer = await client.call("claim", {"thread_id": thread_id}, timeout=CLAIM_TIMEOUT)
+    except socketio.exceptions.TimeoutError:
+        # An overloaded desk: counted as a failed claim that took the whole timeout.
+        return CLAIM_TIMEOUT * 1000, False, "timeout"
     took = (time.perf_counter() - began) * 1000
     code = "ok" if answer.get("ok") else (answer.get("error") or {}).get("code", "?")
     return took, bool(answer.get("ok")), code
@@ -133,7 +139,9 @@ def _phase(got: dict[str, Any], later: dict[int, int | None], contended: list[in
         # the grace period (TANDEM_CLAIM_GRACE_SECONDS) expires, by design.
         "at_the_end": _compare(later, {**got["owner"], **{t: w[0] for t, w in
                                                           got["winners"].items() if w}}),
-        "correct": exactly_one == len(contended) and spread_ok == len(spread),
+        # A claim that timed out has no answer to check; any other refusal is wrong here.
+        "correct": exactly_one == len(contended) and spread_ok == len(got["owner"])
+        and not set(got["failed"]) - {"timeout"},
     }
 
 

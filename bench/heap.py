@@ -1,10 +1,11 @@
 """Python heap per open thread, measured with tracemalloc in a process of its own.
 
-`python -m bench.heap <database_url> <api_token>` builds what the board page builds for one
-board (board_cards with the page's limit, each card dumped to JSON-ready dicts, the JSON
-text) and prints one JSON line: the peak of traced allocations while doing it, and what is
-still referenced at the end (the dicts and the text a response would hold), per card. The
-desk keeps no per-thread state between requests, so this is the cost of one board load.
+`python -m bench.heap <database_url> <api_token>` builds what a board loads for up to 5,000
+threads (board_cards, each card dumped to JSON-ready dicts, the JSON text; the page embeds
+the first 200 and fetches the rest in pages) and prints one JSON line: the peak of traced
+allocations while doing it, and what is still referenced at the end (the dicts and the text
+a response would hold), per card. The desk keeps no per-thread state between requests, so
+this is the cost of loading a board.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 For each size the harness prefills a fresh SQLite desk with that many open threads (bulk
 INSERT), starts the browser driver (bench/browser.py) in a subprocess, and once the first
-card has rendered sends posts through the signed webhook at the given rate. It also notes
-the server's RSS before and after the board page was served.
+card has rendered sends posts through the signed webhook at the given rate, while the board
+pages in the threads its HTML did not embed. It also notes the server's RSS before the board
+page was served, after it, and once the board held every thread.
 """
 
 from __future__ import annotations
@@ -78,8 +79,6 @@ def run_size(threads: int, rate: float, seconds: float, folder: Path,
                 if loaded["stage"] != "loaded":
                     result.update(skipped=True, reason=loaded.get("reason"))
                     return result
-                shown = loaded.get("threads_in_board_data") or threads
-                result["server_rss_kb_per_thread_shown"] = kb((rss_after - rss_before) / shown)
                 result["load"] = loaded
                 tag = f"pg{secrets.token_hex(2)}"
                 with infra.Usage(desk.pids) as server:
@@ -95,6 +94,12 @@ def run_size(threads: int, rate: float, seconds: float, folder: Path,
                 )
                 if done["stage"] != "done":
                     result["reason"] = done.get("reason")
+                else:
+                    # The board holds every open thread only once its pages are in.
+                    rss_all = infra.rss_bytes(desk.pids)
+                    shown = done.get("cards_on_board") or threads
+                    result["server_rss_after_all_cards_mb"] = mb(rss_all)
+                    result["server_rss_kb_per_thread_shown"] = kb((rss_all - rss_before) / shown)
                 result["python_heap"] = heap(backend, token)
                 return result
             finally:
@@ -116,9 +121,10 @@ def run(sizes: list[int], rate: float, seconds: float, folder: Path, log: Any,
         if result.get("skipped"):
             log(f"  page with {threads} threads: skipped ({result.get('reason')})")
             break  # a page without cards has none at any size
-        load = result["load"]
+        load, posting = result["load"], result["while_posting"]
         log(f"  page with {threads} threads: first card at {load['first_card_ms']:.0f} ms, "
-            f"long tasks while posting: {result['while_posting']['longtasks']}")
+            f"all {posting['cards_on_board']} cards at {posting['all_cards_ms']:.0f} ms, "
+            f"long tasks while posting: {posting['longtasks']}")
     skipped = [r for r in results if r.get("skipped")]
     return {"sizes": sizes, "posts_per_s": rate, "seconds": seconds, "runs": results,
             "skipped": bool(skipped), "reason": skipped[0].get("reason") if skipped else None}

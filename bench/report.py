@@ -136,12 +136,14 @@ def page(data: dict[str, Any]) -> str:
     memory = []
     for r in data["runs"]:
         if r.get("skipped"):
-            rows.append([r["threads"], "skipped", r.get("reason", ""), "", "", "", "", "", ""])
+            rows.append([r["threads"], "skipped", r.get("reason", ""), "", "", "", "", "", "",
+                         ""])
             continue
         load, after = r["load"], r["while_posting"]
         rows.append([
             r["threads"], load["first_card_ms"], load["response_end_ms"],
             round((load.get("html_bytes") or 0) / 1024), load["threads_in_board_data"],
+            f"{after.get('cards_on_board')} at {after.get('all_cards_ms')}",
             load["longtasks_during_load"]["max_ms"],
             f"{after['longtasks']['count']}/{after['longtasks']['over_100ms']}/"
             f"{after['longtasks']['max_ms']}",
@@ -153,16 +155,17 @@ def page(data: dict[str, Any]) -> str:
                        r.get("server_rss_kb_per_thread_shown"), heap.get("peak_kb_per_card"),
                        heap.get("held_kb_per_card"), heap.get("json_bytes_per_card"),
                        load.get("js_heap_mb")])
-    lines.append(table(["threads", "first card ms", "HTML done ms", "HTML KB", "cards loaded",
-                        "load: longest task ms", "posting: long tasks n/>100ms/max",
-                        "frame gaps >100ms n/max", "rows with new posts"], rows))
+    lines.append(table(["threads", "first card ms", "HTML done ms", "HTML KB", "cards in HTML",
+                        "all cards at ms", "load: longest task ms",
+                        "posting: long tasks n/>100ms/max", "frame gaps >100ms n/max",
+                        "rows with new posts"], rows))
     lines.append(f"target: {TARGETS['page']}")
     if data.get("skipped"):
         lines.append(f"skipped: {data.get('reason')}")
     if memory:
         lines += ["", "MEMORY PER OPEN THREAD  (server RSS growth on the first board load; Python "
                   "heap of one board load by tracemalloc; browser JS heap)",
-                  table(["threads", "cards loaded", "RSS KB/card", "heap peak KB/card",
+                  table(["threads", "cards in HTML", "RSS KB/card", "heap peak KB/card",
                          "heap held KB/card", "JSON B/card", "JS heap MB"], memory)]
     return "\n".join(lines)
 

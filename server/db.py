@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import Table, insert, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from server.models import AuditEntry, Event
+from server.models import AuditEntry, Event, utcnow
 
 AfterCommit = Callable[[Sequence[Event]], Awaitable[None]]
 
 # Any constant works; it only has to be the same in every process of one desk.
 EVENT_LOCK_KEY = 0x7A4D3E
+AUDIT_TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+EVENT_TABLE: Table = Event.__table__  # type: ignore[attr-defined]
 
 
 def _sqlite_engine(url: URL, begin: str, **kwargs: Any) -> AsyncEngine:
@@ -52,18 +54,22 @@ class Tx:
         self.session = session
         self.dialect = dialect
         self.events: list[Event] = []
+        self._audits: list[dict[str, Any]] = []
 
     def audit(
         self, action: str, actor_id: int | None, thread_id: int | None = None, **detail: Any
     ) -> None:
-        self.session.add(
-            AuditEntry(action=action, actor_id=actor_id, thread_id=thread_id, detail=detail)
-        )
+        self._audits.append({"action": action, "actor_id": actor_id, "thread_id": thread_id,
+                             "detail": detail, "at": utcnow()})
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
-    async def _write_events(self) -> None:
+    async def _finish(self) -> None:
+        """Write the audit rows and events, each with one Core INSERT (no ORM flush)."""
+        await self.session.flush()
+        if self._audits:
+            await self.session.execute(insert(AUDIT_TABLE), self._audits)
         if not self.events:
             return
         if self.dialect == "postgresql":
@@ -72,8 +78,15 @@ class Tx:
             await self.session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY}
             )
-        self.session.add_all(self.events)
-        await self.session.flush()
+        rows = [{"type": e.type, "thread_id": e.thread_id, "user_id": e.user_id,
+                 "payload": e.payload, "created_at": e.created_at} for e in self.events]
+        # A list of rows becomes one multi-row INSERT, compiled once; RETURNING comes back
+        # in the order of the rows.
+        seqs = (await self.session.execute(
+            insert(EVENT_TABLE).returning(EVENT_TABLE.c.seq, sort_by_parameter_order=True), rows
+        )).scalars().all()
+        for event, seq in zip(self.events, seqs, strict=True):
+            event.seq = seq
 
 
 class Database:
@@ -90,8 +103,10 @@ class Database:
             )
             self.read_engine = _sqlite_engine(url, "BEGIN", echo=echo, pool_size=8)
         else:
+            # No pre-ping: it costs a round-trip per checkout. A connection the server
+            # dropped fails its statement once instead; pool_recycle retires old ones.
             self.write_engine = create_async_engine(
-                url, echo=echo, pool_size=5, max_overflow=10, pool_pre_ping=True
+                url, echo=echo, pool_size=5, max_overflow=10, pool_recycle=1800
             )
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
@@ -109,7 +124,7 @@ class Database:
             tx = Tx(session, self.dialect)
             async with session.begin():
                 yield tx
-                await tx._write_events()
+                await tx._finish()
         if tx.events:
             for hook in self.after_commit:
                 await hook(tx.events)

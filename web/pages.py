@@ -74,6 +74,11 @@ async def logout(request: Request) -> Response:
     return response
 
 
+# The cards embedded in the board page: more than a tall screen shows, so the page paints
+# at once whatever the desk holds; board.js loads the rest through /api/threads.
+FIRST_SCREENFUL = 200
+
+
 async def board(request: Request) -> Response:
     if not _signed_in(request):
         return _to_login(request)
@@ -83,7 +88,8 @@ async def board(request: Request) -> Response:
     # cards already show (applying it again is harmless) but can never miss one.
     seq = desk.realtime.stream.upto if desk.realtime else 0
     async with desk.db.read() as session:
-        cards = await board_cards(session, actor, BoardFilter(limit=5000))
+        cards = await board_cards(session, actor, BoardFilter(limit=FIRST_SCREENFUL),
+                                  by_activity=True)
         users = (await session.execute(
             select(col(User.id), col(User.name)).where(col(User.active))
         )).all()
@@ -91,6 +97,9 @@ async def board(request: Request) -> Response:
     data = {
         "seq": seq,
         "threads": [c.model_dump(mode="json") for c in cards],
+        # The first screenful, in the board's order; when it is not every open thread,
+        # board.js pages through the rest (newest thread first) in the background.
+        "complete": len(cards) < FIRST_SCREENFUL,
         "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
         "users": [{"id": u.id, "name": u.name} for u in users],
     }

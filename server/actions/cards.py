@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import RowMapping, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -82,7 +82,8 @@ class BoardFilter:
         )
 
 
-def _card_query() -> Select[Thread, Channel, Contact, User, User, datetime]:
+def _card_query() -> Select[*tuple[Any, ...]]:
+    """One row of plain columns per card: no ORM objects (and no password hashes) to build."""
     # The customer's newest message in the thread: the networks' windows run from it.
     customer_last = (
         select(func.max(col(Message.created_at)))
@@ -91,11 +92,58 @@ def _card_query() -> Select[Thread, Channel, Contact, User, User, datetime]:
         .correlate(Thread).scalar_subquery()
     )
     return (
-        select(Thread, Channel, Contact, _holder, _assignee, customer_last)
+        select(
+            col(Thread.id), col(Thread.visibility), col(Thread.status), col(Thread.priority),
+            col(Thread.tags), col(Thread.reason), col(Thread.customer_id), col(Thread.excerpt),
+            col(Thread.team_id), col(Thread.claim_token), col(Thread.private_thread_id),
+            col(Thread.public_thread_id), col(Thread.created_at), col(Thread.last_message_at),
+            col(Thread.waiting_since), col(Thread.sla_due_at), col(Thread.message_count),
+            col(Channel.id).label("channel_id"), col(Channel.name).label("channel_name"),
+            col(Channel.network), col(Channel.adapter),
+            col(Contact.id).label("contact_id"), col(Contact.name).label("contact_name"),
+            col(Contact.handle).label("contact_handle"),
+            col(_holder.id).label("holder_id"), col(_holder.name).label("holder_name"),
+            col(_assignee.id).label("assignee_id"), col(_assignee.name).label("assignee_name"),
+            customer_last.label("customer_last_at"),
+        )
         .join(Channel, col(Channel.id) == col(Thread.channel_id))
         .join(Contact, col(Contact.id) == col(Thread.contact_id))
         .outerjoin(_holder, col(_holder.id) == col(Thread.claim_holder_id))
         .outerjoin(_assignee, col(_assignee.id) == col(Thread.assignee_id))
+    )
+
+
+def _card_of_row(row: RowMapping) -> ThreadCard:
+    """The card of one `_card_query` row (the same card `card_of` builds from models)."""
+    open_for = windows(capabilities(row["adapter"], row["network"]), row["visibility"],
+                       row["private_thread_id"], row["customer_last_at"])
+    holder, assignee = row["holder_id"], row["assignee_id"]
+    return ThreadCard(
+        id=row["id"],
+        network=row["network"],
+        channel_id=row["channel_id"],
+        channel_name=row["channel_name"],
+        visibility=row["visibility"],
+        status=row["status"],
+        priority=row["priority"],
+        tags=list(row["tags"]),
+        reason=row["reason"],
+        author=Author(contact_id=row["contact_id"], name=row["contact_name"],
+                      handle=row["contact_handle"]),
+        customer_id=row["customer_id"],
+        excerpt=row["excerpt"],
+        team_id=row["team_id"],
+        assignee=UserRef(id=assignee, name=row["assignee_name"]) if assignee else None,
+        holder=UserRef(id=holder, name=row["holder_name"]) if holder else None,
+        claim_token=row["claim_token"],
+        private_thread_id=row["private_thread_id"],
+        public_thread_id=row["public_thread_id"],
+        created_at=iso(row["created_at"]),
+        last_message_at=iso(row["last_message_at"]),
+        waiting_since=iso(row["waiting_since"]),
+        sla_due_at=iso(row["sla_due_at"]),
+        message_count=row["message_count"],
+        **open_for.as_card_fields(),
     )
 
 
@@ -138,8 +186,8 @@ def card_of(
 
 
 async def cards_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ThreadCard]:
-    rows = (await session.execute(_card_query().where(col(Thread.id).in_(ids)))).all()
-    cards = [card_of(*row) for row in rows]
+    rows = (await session.execute(_card_query().where(col(Thread.id).in_(ids)))).mappings()
+    cards = [_card_of_row(row) for row in rows]
     return {c.id: c for c in cards}
 
 
@@ -147,9 +195,20 @@ async def card(session: AsyncSession, thread_id: int) -> ThreadCard:
     return (await cards_by_id(session, [thread_id]))[thread_id]
 
 
-async def board_cards(session: AsyncSession, actor: Actor, flt: BoardFilter) -> list[ThreadCard]:
+async def board_cards(
+    session: AsyncSession, actor: Actor, flt: BoardFilter, *, by_activity: bool = False
+) -> list[ThreadCard]:
+    """The cards passing `flt`, newest thread first; `by_activity`: in the board's order
+    (newest message first), which is what the first screenful of the board needs."""
     actor.require("thread.view")
-    query = _card_query()
+    # Pick the threads first, then read their cards: the card's columns (and the customer's
+    # newest message) are then computed for `limit` rows, not for every row the sort sees.
+    query = (
+        select(col(Thread.id))
+        .join(Channel, col(Channel.id) == col(Thread.channel_id))
+        .join(Contact, col(Contact.id) == col(Thread.contact_id))
+        .correlate(None)
+    )
     if flt.status == "all":
         pass
     elif flt.status:
@@ -179,6 +238,8 @@ async def board_cards(session: AsyncSession, actor: Actor, flt: BoardFilter) -> 
         )
     if flt.before_id is not None:
         query = query.where(col(Thread.id) < flt.before_id)
-    query = query.order_by(col(Thread.id).desc()).limit(flt.limit)
-    rows = (await session.execute(query)).all()
-    return [card_of(*row) for row in rows]
+    newest = col(Thread.last_message_at).desc() if by_activity else None
+    order = [o for o in (newest, col(Thread.id).desc()) if o is not None]
+    picked = query.order_by(*order).limit(flt.limit)
+    cards = _card_query().where(col(Thread.id).in_(picked)).order_by(*order)
+    return [_card_of_row(row) for row in (await session.execute(cards)).mappings()]

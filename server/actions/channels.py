@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -12,6 +14,11 @@ from server.db import Database, Tx
 from server.errors import Invalid, NotFound
 from server.models import Channel
 from server.permissions import Actor
+
+CHANNEL_TTL = 5.0
+SECRETS_KEPT = 1024
+_channels: WeakKeyDictionary[Database, dict[int, tuple[float, Channel]]] = WeakKeyDictionary()
+_secrets: dict[tuple[SecretBox, str], str] = {}
 
 NETWORKS = (
     "facebook",
@@ -65,12 +72,42 @@ async def do_add_channel(
     return channel, plain
 
 
-async def channel_with_secret(db: Database, box: SecretBox, channel_id: int) -> tuple[Channel, str]:
+async def channel_by_id(db: Database, channel_id: int) -> Channel | None:
+    """The channel row, read at most once per CHANNEL_TTL seconds per process.
+
+    Every webhook needs its channel; a cached row saves a read session per request. A
+    change to a channel (deactivated, secret replaced) reaches webhooks within the TTL.
+    """
+    cached = _channels.setdefault(db, {}).get(channel_id)
+    now = time.monotonic()
+    if cached is not None:
+        if cached[0] > now:
+            return cached[1]
+        # Callers arriving while this one reads keep the old row, instead of all reading.
+        _channels[db][channel_id] = (now + CHANNEL_TTL, cached[1])
     async with db.read() as session:
         channel = await session.get(Channel, channel_id)
+    if channel is not None:
+        _channels[db][channel_id] = (now + CHANNEL_TTL, channel)
+    return channel
+
+
+async def channel_with_secret(db: Database, box: SecretBox, channel_id: int) -> tuple[Channel, str]:
+    channel = await channel_by_id(db, channel_id)
     if channel is None or not channel.active:
         raise NotFound("There is no channel %(id)s.", id=channel_id)
-    return channel, box.open(channel.secret_encrypted or "")
+    return channel, _opened(box, channel.secret_encrypted or "")
+
+
+def _opened(box: SecretBox, sealed: str) -> str:
+    # Decrypting costs more than the rest of a signature check; a new secret is a new key.
+    key = (box, sealed)
+    plain = _secrets.get(key)
+    if plain is None:
+        if len(_secrets) >= SECRETS_KEPT:
+            _secrets.clear()
+        plain = _secrets[key] = box.open(sealed)
+    return plain
 
 
 async def channels_by_adapter(db: Database, adapter: str) -> list[Channel]:

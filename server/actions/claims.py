@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import col
 
 from server.actions.cards import card
+from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import ClaimHeld, Invalid, NotFound
 from server.events import ThreadAssigned, ThreadClaimed, ThreadReleased, UserRef, event_row
@@ -77,17 +79,30 @@ async def do_claim(
     async with db.write() as tx:
         now = utcnow()
         expires = now + timedelta(seconds=grace_seconds)
-        previous = (
+        # The thread's claim as it is now, with the holder's name for a refusal.
+        previous: Any = (
             await tx.session.execute(
                 select(
                     col(Thread.claim_holder_id),
                     col(Thread.claim_token),
                     col(Thread.claim_expires_at),
-                ).where(col(Thread.id) == thread_id)
+                    col(User.name).label("holder_name"),
+                )
+                .select_from(Thread)
+                .outerjoin(User, col(User.id) == col(Thread.claim_holder_id))
+                .where(col(Thread.id) == thread_id)
             )
         ).first()
         if previous is None:
             raise NotFound("There is no thread %(id)s.", id=thread_id)
+        held_by_other = (
+            previous.claim_holder_id not in (None, actor.id)
+            and previous.claim_expires_at is not None
+            and aware(previous.claim_expires_at) >= now
+        )
+        if held_by_other and not take_over:
+            # Someone holds it: answer from the row in hand, without writing.
+            raise ClaimHeld(previous.claim_holder_id, previous.holder_name)
         if previous.claim_holder_id == actor.id:
             # Claiming again what you hold only renews it.
             renewed = await tx.session.execute(
@@ -116,11 +131,11 @@ async def do_claim(
         )
         token = taken.scalar()
         if token is None:
+            # Free when we looked, taken since: a race we lost.
             raise await _holder_error(tx, thread_id)
         from_user = None
         if previous.claim_holder_id not in (None, actor.id):
-            prior = await tx.session.get(User, previous.claim_holder_id)
-            from_user = UserRef(id=prior.id, name=prior.name) if prior and prior.id else None
+            from_user = UserRef(id=previous.claim_holder_id, name=previous.holder_name)
         holder = UserRef(id=actor.id, name=actor.name)
         tx.audit(
             "thread.take_over" if from_user and take_over else "thread.claim",
@@ -129,7 +144,7 @@ async def do_claim(
             fencing_token=token,
             previous_holder_id=previous.claim_holder_id,
         )
-        await _refresh(tx, thread_id)
+        # The session never loaded the thread, so card() reads it as the UPDATE left it.
         tx.emit(
             event_row(
                 ThreadClaimed(
@@ -144,14 +159,6 @@ async def do_claim(
             )
         )
     return Claim(thread_id, holder, token, expires)
-
-
-async def _refresh(tx: Tx, thread_id: int) -> None:
-    """Make the session forget a thread it loaded, after a bulk UPDATE changed it."""
-    await tx.session.flush()
-    thread = await tx.session.get(Thread, thread_id)
-    if thread is not None:
-        await tx.session.refresh(thread)
 
 
 async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
@@ -174,7 +181,6 @@ async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
                 return  # releasing what nobody holds changes nothing
             raise error
         tx.audit("thread.release", actor.id, thread_id)
-        await _refresh(tx, thread_id)
         tx.emit(
             event_row(
                 ThreadReleased(
@@ -270,7 +276,6 @@ async def expire_claims(db: Database) -> int:
                 continue
             holder = await tx.session.get(User, holder_id)
             tx.audit("thread.claim_expired", None, thread_id, holder_id=holder_id)
-            await _refresh(tx, thread_id)
             tx.emit(
                 event_row(
                     ThreadReleased(

@@ -1,28 +1,66 @@
-"""Ingest: store what a network sent, once, and tell every board."""
+"""Ingest: store what a network sent, once, and tell every board.
+
+Webhooks arrive many at a time, and a transaction of its own per webhook costs a commit,
+a dozen statements and, on PostgreSQL, a turn at the event lock (server/db.py). So
+`do_ingest` queues its items and one writer per process stores everything queued in one
+transaction with a few set-based statements (group commit). Every caller is answered after
+the transaction holding its items committed, so nothing acknowledged is lost. While one
+batch is written the next gathers; on an idle desk a lone webhook is written at once.
+
+A provider's retry is stored once: items are deduplicated by (channel, external id), also
+against a concurrent process (INSERT .. ON CONFLICT DO NOTHING).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+import asyncio
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
-from server.actions.cards import card
+from server.actions.cards import card_of
+from server.actions.channels import channel_by_id
+from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
-from server.models import Channel, Contact, Message, Thread, utcnow
+from server.models import Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
 from server.settings import Settings
 
 EXCERPT = 280
-# Concurrent deliveries of the same new thread or contact race on a unique key; the loser
-# simply runs again and finds the winner's rows.
-ATTEMPTS = 4
+BATCH_ITEMS = 100  # items per transaction, at most (a larger webhook goes alone)
+# Items waiting beyond this are refused at once (IngestBusy, answered 503): about a second
+# of work, instead of requests piling up until their sender times out.
+QUEUE_LIMIT = 1000
+RETRY_AFTER_SECONDS = 1
+# A deadlock with another process, or a connection the server dropped, succeeds next time.
+ATTEMPTS = 3
+
+CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
+THREAD: Table = Thread.__table__  # type: ignore[attr-defined]
+MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
+USER: Table = User.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -31,120 +69,395 @@ class IngestResult:
     duplicates: int
 
 
+class IngestBusy(Exception):
+    """More items wait to be stored than the desk writes in about a second."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+
 async def do_ingest(
-    db: Database, settings: Settings, channel_id: int, items: Sequence[InboundItem]
+    db: Database,
+    settings: Settings,
+    channel_id: int,
+    items: Sequence[InboundItem],
+    *,
+    channel: Channel | None = None,
 ) -> IngestResult:
+    """Store items of a channel; returns once they are committed (or were there already).
+
+    `channel` is the row when the caller has it at hand. Raises NotFound for an unknown
+    channel and IngestBusy when too much waits to be stored.
+    """
+    if channel is None:
+        channel = await channel_by_id(db, channel_id)
+        if channel is None:
+            raise NotFound("There is no channel %(id)s.", id=channel_id)
+    if not items:
+        return IngestResult(stored=[], duplicates=0)
+    return await _writer(db).submit(_Request(channel, settings, items))
+
+
+# -- the queue and its writer -------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    channel: Channel
+    settings: Settings
+    items: Sequence[InboundItem]
+    answer: asyncio.Future[IngestResult] = field(init=False)
+
+
+class _Writer:
+    """Stores what is queued, a batch per transaction, for one database on one event loop."""
+
+    def __init__(self, db: Database) -> None:
+        # Cards are built from Thread.model_construct() snapshots, which read through the
+        # ORM's attributes without setting them up: the mappers must be configured.
+        configure_mappers()
+        self.db = db
+        self.loop = asyncio.get_running_loop()
+        self.waiting: deque[_Request] = deque()
+        self.waiting_items = 0
+        self.task: asyncio.Task[None] | None = None
+
+    async def submit(self, request: _Request) -> IngestResult:
+        if self.waiting_items >= QUEUE_LIMIT:
+            raise IngestBusy()
+        request.answer = self.loop.create_future()
+        self.waiting.append(request)
+        self.waiting_items += len(request.items)
+        if self.task is None:
+            self.task = asyncio.create_task(self._run())
+        # A caller that goes away cancels its answer; the writer then skips it if it can.
+        return await request.answer
+
+    async def _run(self) -> None:
+        batch: list[_Request] = []
+        try:
+            while self.waiting:
+                batch = self._take()
+                await self._write(batch)
+        finally:
+            self.task = None
+            for request in (*batch, *self.waiting):
+                request.answer.cancel()  # only if the writer itself was cancelled
+
+    def _take(self) -> list[_Request]:
+        batch: list[_Request] = []
+        items = 0
+        while self.waiting and (not batch or items + len(self.waiting[0].items) <= BATCH_ITEMS):
+            request = self.waiting.popleft()
+            self.waiting_items -= len(request.items)
+            if not request.answer.done():
+                batch.append(request)
+                items += len(request.items)
+        return batch
+
+    async def _write(self, batch: list[_Request]) -> None:
+        if not batch:
+            return
+        try:
+            results = await _store_retrying(self.db, batch)
+        except Exception as error:
+            if len(batch) > 1:
+                # Perhaps one request's items are what fails: alone, only that one fails.
+                for request in batch:
+                    await self._write([request])
+            elif not batch[0].answer.done():
+                batch[0].answer.set_exception(error)
+            return
+        for request, result in zip(batch, results, strict=True):
+            if not request.answer.done():
+                request.answer.set_result(result)
+
+
+_writers: WeakKeyDictionary[Database, _Writer] = WeakKeyDictionary()
+
+
+def _writer(db: Database) -> _Writer:
+    writer = _writers.get(db)
+    if writer is None or writer.loop is not asyncio.get_running_loop():
+        writer = _writers[db] = _Writer(db)
+    return writer
+
+
+async def _store_retrying(db: Database, batch: list[_Request]) -> list[IngestResult]:
     for attempt in range(ATTEMPTS):
         try:
             async with db.write() as tx:
-                return await _ingest(tx, settings, channel_id, items)
-        except IntegrityError:
+                return await _store(tx, batch)
+        except DBAPIError:
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-async def _ingest(
-    tx: Tx, settings: Settings, channel_id: int, items: Sequence[InboundItem]
-) -> IngestResult:
-    channel = await tx.session.get(Channel, channel_id)
-    if channel is None:
-        raise NotFound("There is no channel %(id)s.", id=channel_id)
-    stored: list[int] = []
-    seen: set[str] = set()
-    for item in items:
-        if item.external_id in seen or await tx.session.scalar(
-            select(col(Message.id)).where(
-                col(Message.channel_id) == channel_id, col(Message.external_id) == item.external_id
-            )
-        ):
-            continue
-        seen.add(item.external_id)
-        stored.append(await _store(tx, settings, channel, item))
-    return IngestResult(stored=stored, duplicates=len(items) - len(stored))
+# -- one batch, one transaction --------------------------------------------------------------
 
 
-async def _contact(tx: Tx, channel: Channel, item: InboundItem) -> Contact:
-    contact = await tx.session.scalar(
-        select(Contact).where(
-            col(Contact.channel_id) == channel.id, col(Contact.external_id) == item.author_id
-        )
-    )
-    if contact is None:
-        contact = Contact(
-            channel_id=channel.id,  # type: ignore[arg-type]
-            external_id=item.author_id,
-            name=item.author_name,
-            handle=item.author_handle,
-        )
-        tx.session.add(contact)
-        await tx.session.flush()
-    elif (contact.name, contact.handle) != (item.author_name, item.author_handle):
-        contact.name, contact.handle = item.author_name, item.author_handle
-    return contact
+@dataclass
+class _Entry:
+    """One item of the batch on its way in."""
+
+    request: int  # its request's place in the batch
+    channel: Channel
+    settings: Settings
+    item: InboundItem
+
+    @property
+    def message_key(self) -> tuple[int, str]:
+        return self.channel.id, self.item.external_id  # type: ignore[return-value]
+
+    @property
+    def contact_key(self) -> tuple[int, str]:
+        return self.channel.id, self.item.author_id  # type: ignore[return-value]
+
+    @property
+    def thread_key(self) -> tuple[int, str]:
+        return self.channel.id, self.item.key()  # type: ignore[return-value]
 
 
-async def _store(tx: Tx, settings: Settings, channel: Channel, item: InboundItem) -> int:
+@dataclass
+class _ThreadState:
+    """A thread as this batch leaves it, and what its card shows besides the thread row."""
+
+    row: dict[str, Any]  # the thread's columns, advanced item by item
+    author: Contact
+    holder: User | None
+    assignee: User | None
+    customer_last_at: datetime | None
+    opened: bool  # created by this batch: the first stored item announces it
+    touched: bool = False
+
+
+async def _store(tx: Tx, batch: list[_Request]) -> list[IngestResult]:
     now = utcnow()
-    contact = await _contact(tx, channel, item)
-    thread = await tx.session.scalar(
-        select(Thread).where(
-            col(Thread.channel_id) == channel.id, col(Thread.external_key) == item.key()
+    entries: list[_Entry] = []
+    seen: set[tuple[int, str]] = set()
+    for index, request in enumerate(batch):
+        for item in request.items:
+            entry = _Entry(index, request.channel, request.settings, item)
+            if entry.message_key not in seen:
+                seen.add(entry.message_key)
+                entries.append(entry)
+    # Duplicates are found by the message INSERT itself (ON CONFLICT DO NOTHING): a
+    # provider's retry finds the contact and thread its first delivery made and adds no
+    # message, event or count. Retries are rare; a lookup before would cost every batch.
+    contacts = await _upsert_contacts(tx, entries, now)
+    threads = await _threads(tx, entries, contacts, now)
+    stored = await _insert_messages(tx, entries, contacts, threads, now)
+    fresh = [e for e in entries if e.message_key in stored]
+    _announce(tx, fresh, contacts, threads, stored, now)
+    await _update_threads(tx, threads.values())
+    # An item several requests of the batch carry counts as stored for the first of them.
+    ids: list[list[int]] = [[] for _ in batch]
+    for entry in fresh:
+        ids[entry.request].append(stored[entry.message_key])
+    return [IngestResult(stored=mine, duplicates=len(request.items) - len(mine))
+            for mine, request in zip(ids, batch, strict=True)]
+
+
+def _insert(tx: Tx, table: Table) -> Any:
+    """An INSERT that knows ON CONFLICT (PostgreSQL and SQLite spell it the same).
+
+    Executed with a list of rows, not .values(rows): SQLAlchemy then sends one multi-row
+    INSERT all the same ("insertmanyvalues"), but compiles the statement once, not per batch.
+    """
+    return (postgresql.insert(table) if tx.dialect == "postgresql" else sqlite.insert(table))
+
+
+def _matching(table: Table, column: str, keys: Iterable[tuple[int, str]]) -> ColumnElement[bool]:
+    """`(channel_id, column) IN keys`, written per channel so both databases index it."""
+    by_channel: dict[int, list[str]] = {}
+    for channel_id, value in keys:
+        by_channel.setdefault(channel_id, []).append(value)
+    return or_(*(and_(table.c.channel_id == channel_id, table.c[column].in_(values))
+                 for channel_id, values in by_channel.items()))
+
+
+async def _upsert_contacts(tx: Tx, entries: list[_Entry], now: datetime
+                           ) -> dict[tuple[int, str], Row[Any]]:
+    """Every author's contact, created or renamed as their newest item says."""
+    newest = {e.contact_key: e.item for e in entries}
+    # Sorted, so two processes lock the same contacts in the same order (no deadlock).
+    rows = [{"channel_id": channel_id, "external_id": author_id, "name": item.author_name,
+             "handle": item.author_handle, "created_at": now}
+            for (channel_id, author_id), item in sorted(newest.items())]
+    statement = _insert(tx, CONTACT)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CONTACT.c.channel_id, CONTACT.c.external_id],
+        set_={"name": statement.excluded.name, "handle": statement.excluded.handle},
+    ).returning(CONTACT.c.id, CONTACT.c.channel_id, CONTACT.c.external_id, CONTACT.c.name,
+                CONTACT.c.handle, CONTACT.c.customer_id)
+    return {(row.channel_id, row.external_id): row
+            for row in await tx.session.execute(statement, rows)}
+
+
+async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row[Any]],
+                   now: datetime) -> dict[tuple[int, str], _ThreadState]:
+    """The batch's threads, locked: the existing ones, then the new ones created."""
+    first: dict[tuple[int, str], _Entry] = {}
+    for entry in entries:
+        first.setdefault(entry.thread_key, entry)
+    threads = await _locked_threads(tx, first)
+    missing = [key for key in first if key not in threads]
+    if missing:
+        rows = []
+        for key in missing:
+            item = first[key].item
+            contact = contacts[first[key].contact_key]
+            rows.append({
+                "channel_id": key[0], "external_key": key[1], "visibility": item.visibility,
+                "status": "open", "priority": "normal", "tags": [], "contact_id": contact.id,
+                "customer_id": contact.customer_id, "subject": item.text[:EXCERPT],
+                "excerpt": "", "claim_token": 0, "created_at": now, "updated_at": now,
+                "last_message_at": now, "message_count": 0,
+            })
+        created = await tx.session.execute(
+            _insert(tx, THREAD)
+            .on_conflict_do_nothing(index_elements=[THREAD.c.channel_id, THREAD.c.external_key])
+            .returning(*THREAD.c),
+            rows,
         )
+        for row in created:
+            contact = contacts[first[(row.channel_id, row.external_key)].contact_key]
+            threads[(row.channel_id, row.external_key)] = _ThreadState(
+                row=dict(row._mapping),
+                author=Contact.model_construct(id=contact.id, name=contact.name,
+                                               handle=contact.handle),
+                holder=None, assignee=None, customer_last_at=None, opened=True,
+            )
+        # A concurrent process created the rest a moment ago; they are theirs, not new.
+        late = {key: first[key] for key in missing if key not in threads}
+        if late:
+            threads.update(await _locked_threads(tx, late))
+    return threads
+
+
+def _thread_query() -> Select[Any]:
+    """A thread with what its card shows besides: author, holder, assignee, customer's last."""
+    holder = USER.alias("holder")
+    assignee = USER.alias("assignee")
+    # The customer's newest message in the thread: the networks' windows run from it.
+    customer_last = (
+        select(func.max(MESSAGE.c.created_at))
+        .where(MESSAGE.c.thread_id == THREAD.c.id, MESSAGE.c.direction == "in",
+               MESSAGE.c.contact_id == THREAD.c.contact_id)
+        .correlate(THREAD).scalar_subquery()
     )
-    opened = thread is None
-    if thread is None:
-        thread = Thread(
-            channel_id=channel.id,  # type: ignore[arg-type]
-            external_key=item.key(),
-            visibility=item.visibility,
-            contact_id=contact.id,  # type: ignore[arg-type]
-            customer_id=contact.customer_id,
-            subject=item.text[:EXCERPT],
+    return (
+        select(THREAD, CONTACT.c.name.label("author_name"),
+               CONTACT.c.handle.label("author_handle"), holder.c.name.label("holder_name"),
+               assignee.c.name.label("assignee_name"), customer_last.label("customer_last_at"))
+        .join(CONTACT, CONTACT.c.id == THREAD.c.contact_id)
+        .outerjoin(holder, holder.c.id == THREAD.c.claim_holder_id)
+        .outerjoin(assignee, assignee.c.id == THREAD.c.assignee_id)
+    )
+
+
+# Built once: aliases made per call would be new objects, and new work for the SQL cache.
+THREAD_QUERY = _thread_query()
+
+
+async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
+                          ) -> dict[tuple[int, str], _ThreadState]:
+    query = (
+        THREAD_QUERY.where(_matching(THREAD, "external_key", keys))
+        # In id order, so two processes lock shared threads in the same order.
+        .order_by(THREAD.c.id)
+        .with_for_update(of=THREAD)
+    )
+    found = {}
+    for row in await tx.session.execute(query):
+        values = row._mapping
+        found[(row.channel_id, row.external_key)] = _ThreadState(
+            row={c.name: values[c] for c in THREAD.c},
+            author=Contact.model_construct(id=row.contact_id, name=row.author_name,
+                                           handle=row.author_handle),
+            holder=_user(row.claim_holder_id, row.holder_name),
+            assignee=_user(row.assignee_id, row.assignee_name),
+            customer_last_at=row.customer_last_at, opened=False,
         )
-        tx.session.add(thread)
-        await tx.session.flush()
-    elif thread.status == "resolved":
-        thread.status = "open"
-    message = Message(
-        thread_id=thread.id,  # type: ignore[arg-type]
-        channel_id=channel.id,  # type: ignore[arg-type]
-        external_id=item.external_id,
-        direction="in",
-        contact_id=contact.id,
-        text=item.text,
-        visibility=item.visibility,
-        reply_to_external_id=item.reply_to,
-        created_at=item.created_at or now,
-        received_at=now,
+    return found
+
+
+def _user(user_id: int | None, name: str) -> User | None:
+    return None if user_id is None else User.model_construct(id=user_id, name=name)
+
+
+async def _insert_messages(tx: Tx, entries: list[_Entry],
+                           contacts: dict[tuple[int, str], Row[Any]],
+                           threads: dict[tuple[int, str], _ThreadState], now: datetime
+                           ) -> dict[tuple[int, str], int]:
+    rows = [{
+        "thread_id": threads[e.thread_key].row["id"], "channel_id": e.channel.id,
+        "external_id": e.item.external_id, "direction": "in",
+        "contact_id": contacts[e.contact_key].id, "author_user_id": None, "text": e.item.text,
+        "visibility": e.item.visibility, "reply_to_external_id": e.item.reply_to,
+        "created_at": e.item.created_at or now, "received_at": now,
+        "delivery_status": "received", "delivery_error": None,
+    } for e in entries]
+    inserted = await tx.session.execute(
+        _insert(tx, MESSAGE)
+        .on_conflict_do_nothing(index_elements=[MESSAGE.c.channel_id, MESSAGE.c.external_id])
+        .returning(MESSAGE.c.id, MESSAGE.c.channel_id, MESSAGE.c.external_id),
+        rows,
     )
-    tx.session.add(message)
-    thread.message_count += 1
-    thread.last_message_at = message.created_at
-    thread.excerpt = " ".join(item.text.split())[:EXCERPT]
-    thread.updated_at = now
-    if thread.waiting_since is None:
-        minutes = (
-            settings.sla_public_minutes
-            if thread.visibility == "public"
-            else settings.sla_private_minutes
+    return {(channel_id, external_id): id_ for id_, channel_id, external_id in inserted}
+
+
+def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row[Any]],
+              threads: dict[tuple[int, str], _ThreadState], stored: dict[tuple[int, str], int],
+              now: datetime) -> None:
+    """Advance each thread item by item, and emit the events the boards follow."""
+    for entry in entries:
+        state = threads[entry.thread_key]
+        row, item = state.row, entry.item
+        created_at = item.created_at or now
+        if row["status"] == "resolved":
+            row["status"] = "open"
+        row["message_count"] += 1
+        row["last_message_at"] = created_at
+        row["excerpt"] = " ".join(item.text.split())[:EXCERPT]
+        row["updated_at"] = now
+        if row["waiting_since"] is None:
+            minutes = (entry.settings.sla_public_minutes if row["visibility"] == "public"
+                       else entry.settings.sla_private_minutes)
+            row["waiting_since"] = now
+            row["sla_due_at"] = now + timedelta(minutes=minutes)
+        contact = contacts[entry.contact_key]
+        if contact.id == row["contact_id"] and (
+            state.customer_last_at is None or aware(created_at) > aware(state.customer_last_at)
+        ):
+            state.customer_last_at = created_at
+        state.touched = True
+        message_id = stored[entry.message_key]
+        # A read-only snapshot for card_of (model_construct: no validation, no ORM state).
+        thread = Thread.model_construct(**row)
+        tx.audit("message.received", None, thread.id, message_id=message_id,
+                 channel_id=entry.channel.id)
+        card = card_of(thread, entry.channel, state.author, state.holder, state.assignee,
+                       state.customer_last_at)
+        if state.opened:
+            tx.emit(event_row(ThreadOpened(card=card), thread_id=thread.id))
+            state.opened = False
+        view = MessageView(
+            id=message_id, thread_id=row["id"], direction="in", visibility=item.visibility,
+            author_name=item.author_name, text=item.text, created_at=iso(created_at),
+            delivery_status="received",
         )
-        thread.waiting_since = now
-        thread.sla_due_at = now + timedelta(minutes=minutes)
-    await tx.session.flush()
-    tx.audit("message.received", None, thread.id, message_id=message.id, channel_id=channel.id)
-    current = await card(tx.session, thread.id)  # type: ignore[arg-type]
-    if opened:
-        tx.emit(event_row(ThreadOpened(card=current), thread_id=thread.id))
-    view = MessageView(
-        id=message.id,
-        thread_id=thread.id,
-        direction="in",
-        visibility=item.visibility,
-        author_name=contact.name,
-        text=message.text,
-        created_at=iso(message.created_at),
-        delivery_status=message.delivery_status,
-    )
-    tx.emit(event_row(MessageAdded(message=view, card=current), thread_id=thread.id))
-    return message.id  # type: ignore[return-value]
+        tx.emit(event_row(MessageAdded(message=view, card=card), thread_id=thread.id))
+
+
+_ADVANCED = ("status", "message_count", "last_message_at", "excerpt", "updated_at",
+             "waiting_since", "sla_due_at")
+
+
+async def _update_threads(tx: Tx, states: Iterable[_ThreadState]) -> None:
+    """One executemany UPDATE for every thread the batch added to (rows locked above)."""
+    params = [{"thread": s.row["id"], **{name: s.row[name] for name in _ADVANCED}}
+              for s in states if s.touched]
+    if params:
+        await tx.session.execute(update(THREAD).where(THREAD.c.id == bindparam("thread")),
+                                 params)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from channels.base import WebhookRejected
 from channels.registry import ADAPTERS
 from server.actions.channels import channel_with_secret
-from server.actions.ingest import do_ingest
+from server.actions.ingest import IngestBusy, do_ingest
 from server.errors import NotFound
 from server.routes.common import desk_of
 
@@ -45,8 +45,17 @@ async def generic(request: Request) -> JSONResponse:
         return JSONResponse({"error": rejected.message}, status_code=rejected.status)
     except NotFound:
         return JSONResponse({"error": "unknown channel"}, status_code=404)
-    result = await do_ingest(desk.db, desk.settings, channel_id, items)
+    try:
+        result = await do_ingest(desk.db, desk.settings, channel_id, items, channel=channel)
+    except IngestBusy as busy:
+        return busy_answer(busy)
     return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
+
+
+def busy_answer(busy: IngestBusy) -> JSONResponse:
+    """503 at once when the desk cannot store more now: the network sends it again later."""
+    return JSONResponse({"error": "busy, try again later"}, status_code=503,
+                        headers={"Retry-After": str(busy.retry_after)})
 
 
 routes = [Route("/webhooks/generic/{channel_id:int}", generic, methods=["POST"])]

@@ -3,6 +3,11 @@
  * Only the rows in view exist in the DOM (a virtual list of fixed-height rows over
  * #spacer). Events change the card map and the sorted list at once; the DOM follows
  * at most once per animation frame.
+ *
+ * The page embeds only the first screenful; the other open threads arrive in pages from
+ * /api/threads in the background, while live events keep arriving. Every card is kept
+ * with the event number it is known to be current at (a page's seq, an event's seq), so
+ * an older copy never replaces a newer one, whichever of the two arrives first.
  */
 (function () {
   "use strict";
@@ -19,12 +24,21 @@
   const search = form.elements.q;
   const countLabel = document.getElementById("count");
   const empty = document.getElementById("empty");
+  const loadingNote = document.getElementById("loading");
 
   const ROW_HEIGHT = parseFloat(getComputedStyle(list).getPropertyValue("--row-h")) || 60;
   const OVERSCAN = 8;
   const SOON_MS = 15 * 60 * 1000;
+  // Threads per background page: parsing and merging one is a single task of the main
+  // thread, which must stay short even on a busy machine (about 10 ms on an idle one).
+  const PAGE_SIZE = 500;
+  const PAGE_RETRY_MS = 3000;
 
   const cards = new Map(); // id -> card, with _t (sort key), _hay (search text), _due, _wait
+  // id -> the seq its newest known version is current at. Kept after a card leaves the
+  // board, so a page read before a thread was resolved cannot bring it back.
+  const versions = new Map();
+  let loading = !data.complete; // pages of older threads are still to come
   let shown = []; // the cards passing the filters, newest activity first
   let filter = readFilter();
   let selectedId = null;
@@ -115,16 +129,96 @@
     if (matches(card)) shown.splice(position(card), 0, card);
   }
 
+  /** Is this copy of a card (current at `seq`) at least as new as the one we hold? */
+  function newer(card, seq) {
+    const held = versions.get(card.id);
+    if (held !== undefined && held > seq) return false;
+    versions.set(card.id, seq);
+    return true;
+  }
+
   function applyEvents(events) {
     for (const event of events) {
       const payload = event.payload || {};
       const card = payload.card;
       if (!card || typeof card.id !== "number") continue;
-      upsert(card);
+      if (newer(card, event.seq)) upsert(card);
       if (event.type === "thread.claimed" && payload.taken_over_from &&
           payload.taken_over_from.id === me.id) {
         T.toast(t("taken_over", { name: payload.holder.name }), "info");
       }
+    }
+    schedule();
+  }
+
+  /**
+   * One page of threads, read at `seq`, merged into the sorted list: linear in the cards
+   * held, where sorting them all again after every page would not be.
+   */
+  function applyPage(threads, seq) {
+    const replaced = new Set();
+    const fresh = [];
+    for (const card of threads) {
+      if (!newer(card, seq)) continue;
+      if (cards.has(card.id)) replaced.add(card.id);
+      if (card.status === "resolved") {
+        cards.delete(card.id);
+        continue;
+      }
+      cards.set(card.id, prepare(card));
+      if (matches(card)) fresh.push(card);
+    }
+    const kept = replaced.size ? shown.filter((card) => !replaced.has(card.id)) : shown;
+    fresh.sort((a, b) => (before(a, b) ? -1 : 1));
+    shown = mergeSorted(kept, fresh);
+    schedule();
+  }
+
+  function mergeSorted(a, b) {
+    if (!b.length) return a;
+    const merged = new Array(a.length + b.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < merged.length; k++) {
+      merged[k] = j >= b.length || (i < a.length && before(a[i], b[j])) ? a[i++] : b[j++];
+    }
+    return merged;
+  }
+
+  function pause(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** Between pages, let input, live events and painting go first. */
+  function idle() {
+    return new Promise((resolve) => {
+      if (window.requestIdleCallback) requestIdleCallback(() => resolve(), { timeout: 200 });
+      else setTimeout(resolve, 0);
+    });
+  }
+
+  /** Every open thread, newest first, in pages: filters and search then cover them all. */
+  async function loadRest() {
+    let oldest = null; // the page after this thread id comes next
+    while (loading) {
+      const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      if (oldest !== null) params.set("before", String(oldest));
+      let page;
+      try {
+        const response = await fetch("/api/threads?" + params, {
+          credentials: "same-origin", headers: { Accept: "application/json" },
+        });
+        if (response.status === 401) return; // signed out: the live connection says so
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        page = await response.json();
+      } catch (error) {
+        await pause(PAGE_RETRY_MS);
+        continue;
+      }
+      applyPage(page.threads, page.seq);
+      if (page.threads.length < PAGE_SIZE) loading = false;
+      else oldest = page.threads[page.threads.length - 1].id;
+      await idle();
     }
     schedule();
   }
@@ -268,7 +362,6 @@
     if (needRefilter) {
       needRefilter = false;
       refilter();
-      anchor = null;
     }
     spacer.style.height = shown.length * ROW_HEIGHT + "px"; // before keepAnchor may scroll
     keepAnchor();
@@ -309,6 +402,7 @@
     if (selectedRow) list.setAttribute("aria-activedescendant", selectedRow.id);
     else list.removeAttribute("aria-activedescendant");
     countLabel.textContent = t("count", { shown: shown.length, total: cards.size });
+    loadingNote.hidden = !loading;
     empty.hidden = shown.length > 0;
   }
 
@@ -333,8 +427,9 @@
     if (!anchor || list.scrollTop === 0) return;
     // The top row itself may have moved (new activity sorts it first): then the row below it.
     for (const [card, was] of [[anchor.card, anchor.index], [anchor.next, anchor.index + 1]]) {
-      if (!card || cards.get(card.id) !== card) continue;
-      const index = indexOfShown(card);
+      const now = card && cards.get(card.id);
+      if (!now || now._t !== card._t) continue;
+      const index = indexOfShown(now);
       if (index < 0) continue;
       if (index !== was) list.scrollTop += (index - was) * ROW_HEIGHT;
       return;
@@ -458,6 +553,7 @@
   function filtersChanged() {
     filter = readFilter();
     needRefilter = true;
+    anchor = null; // a new filter starts a new list: nothing to hold steady
     const params = new URLSearchParams();
     for (const [name, value] of new FormData(form)) if (value) params.set(name, value);
     const query = params.toString();
@@ -482,7 +578,10 @@
   // -- start --------------------------------------------------------------------------
 
   restoreFilters();
-  for (const card of data.threads) cards.set(card.id, prepare(card));
+  for (const card of data.threads) {
+    versions.set(card.id, data.seq);
+    cards.set(card.id, prepare(card));
+  }
   refilter();
   render();
   setInterval(() => {
@@ -490,4 +589,5 @@
     for (const row of rows.values()) tick(row, row._card, now);
   }, 1000);
   live = T.connect({ since: data.seq, onEvents: applyEvents });
+  if (loading) loadRest();
 })();
