@@ -54,8 +54,9 @@ class OutboxSender:
         await asyncio.gather(*(stop_within(task, STOP_GRACE_SECONDS) for task in list(self._tasks)))
 
     async def _committed(self, events: Sequence[Event]) -> None:
-        # New work in this process: look now instead of at the next poll.
-        if any(e.type in ("message.added", "message.delivery") for e in events):
+        # New work in this process: look now instead of at the next poll. Customers'
+        # messages are most of what commits and never need sending: they do not wake it.
+        if any(_outgoing(e) for e in events):
             self._rounds.wake()
 
     async def _pick_up(self) -> None:
@@ -105,6 +106,13 @@ class OutboxSender:
         send = (sender.send_public_reply if job.ref.visibility == "public"
                 else sender.send_private_message)
         return await send(job.account, job.ref, job.text, job.idempotency_key)
+
+
+def _outgoing(event: Event) -> bool:
+    if event.type == "message.delivery":
+        return True
+    message = event.payload.get("message") if event.type == "message.added" else None
+    return isinstance(message, dict) and message.get("direction") == "out"
 
 
 async def start_sender(desk: Desk) -> Callable[[], Awaitable[None]]:

@@ -22,7 +22,7 @@ from typing import Any
 from channels.base import ChannelWatcher, InboundItem, PermanentError, TemporaryError
 from channels.registry import ADAPTERS
 from server.actions import watches
-from server.actions.ingest import do_ingest
+from server.actions.ingest import IngestBusy, do_ingest
 from server.desk import Desk
 from server.models import ChannelWatch, utcnow
 from server.rounds import Rounds
@@ -54,7 +54,11 @@ class DeskIntake:
 
     async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None:
         if items:
-            await do_ingest(self.desk.db, self.desk.settings, self.channel_id, items)
+            try:
+                await do_ingest(self.desk.db, self.desk.settings, self.channel_id, items)
+            except IngestBusy as busy:
+                raise TemporaryError("the desk is storing a burst; reading on shortly",
+                                     busy.retry_after) from None
             self.delivered += len(items)
         if not await watches.save_cursor(self.desk.db, self.channel_id, self.holder, cursor):
             raise LeaseLost()
