@@ -213,9 +213,12 @@ class _Entry:
     def contact_key(self) -> tuple[int, str]:
         return self.channel.id, self.item.author_id  # type: ignore[return-value]
 
+    # The thread of the message this item answers, when its own key names no thread.
+    joined: str | None = None
+
     @property
     def thread_key(self) -> tuple[int, str]:
-        return self.channel.id, self.item.key()  # type: ignore[return-value]
+        return self.channel.id, self.joined or self.item.key()  # type: ignore[return-value]
 
 
 @dataclass
@@ -301,6 +304,12 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
     for entry in entries:
         first.setdefault(entry.thread_key, entry)
     threads = await _locked_threads(tx, first)
+    if await _join_answered(tx, [e for e in entries if e.thread_key not in threads]):
+        first = {}
+        for entry in entries:
+            first.setdefault(entry.thread_key, entry)
+        threads.update(await _locked_threads(
+            tx, {key: entry for key, entry in first.items() if key not in threads}))
     missing = [key for key in first if key not in threads]
     if missing:
         rows = []
@@ -333,6 +342,30 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
         if late:
             threads.update(await _locked_threads(tx, late))
     return threads
+
+
+async def _join_answered(tx: Tx, homeless: list[_Entry]) -> bool:
+    """Items whose thread does not exist yet but which answer a message the desk has join
+    that message's thread. Reply chains name only the message answered (Telegram, X,
+    Mastodon), so a customer answering the desk's reply would otherwise open a new thread.
+    Returns whether any item moved."""
+    asking = [e for e in homeless if e.item.reply_to]
+    if not asking:
+        return False
+    answered = {(e.channel.id, e.item.reply_to) for e in asking}
+    rows = await tx.session.execute(
+        select(MESSAGE.c.channel_id, MESSAGE.c.external_id, THREAD.c.external_key)
+        .join(THREAD, THREAD.c.id == MESSAGE.c.thread_id)
+        .where(_matching(MESSAGE, "external_id", answered))  # type: ignore[arg-type]
+    )
+    home = {(row.channel_id, row.external_id): row.external_key for row in rows}
+    moved = False
+    for entry in asking:
+        key = home.get((entry.channel.id, entry.item.reply_to))
+        if key is not None:
+            entry.joined = key
+            moved = True
+    return moved
 
 
 def _thread_query() -> Select[Any]:

@@ -355,6 +355,12 @@ async def test_a_public_reply_quotes_the_message_it_answers(desk: TelegramDesk) 
     assert done["external_id"] == posted.key
     [call] = [c for c in desk.fake.calls_of("sendMessage") if c.bot is talk.bot]
     assert call.body["reply_parameters"] == {"message_id": follow_up.message_id}
+    # Telegram names only the message answered: an answer to the desk's reply (which no
+    # thread key names) still joins the conversation.
+    thanks = desk.fake.write(talk.group, talk.customer, "Danke, dann komme ich um 9",
+                             reply_to=posted)
+    assert desk.fake.deliver(talk.bot, desk.fake.update(talk.bot, thanks)).is_success
+    assert [m["text"] for m in desk.messages(talk.thread_id)][-1] == "Danke, dann komme ich um 9"
 
 
 async def test_a_private_chat_is_answered_privately(desk: TelegramDesk) -> None:
