@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, func, or_, select
+from sqlalchemy import RowMapping, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -17,7 +17,7 @@ from server.actions.windows import windows
 from server.errors import Invalid
 from server.events import ThreadCard, UserRef
 from server.events.board import Author
-from server.models import Channel, Contact, Message, Thread, User
+from server.models import Approval, Channel, Contact, Message, Thread, User
 from server.models.time import iso
 from server.permissions import Actor
 
@@ -105,6 +105,8 @@ def _card_query() -> Select[*tuple[Any, ...]]:
             col(_holder.id).label("holder_id"), col(_holder.name).label("holder_name"),
             col(_assignee.id).label("assignee_id"), col(_assignee.name).label("assignee_name"),
             customer_last.label("customer_last_at"),
+            exists().where(col(Approval.thread_id) == col(Thread.id),
+                           col(Approval.status) == "pending").label("awaiting_approval"),
         )
         .join(Channel, col(Channel.id) == col(Thread.channel_id))
         .join(Contact, col(Contact.id) == col(Thread.contact_id))
@@ -143,6 +145,7 @@ def _card_of_row(row: RowMapping) -> ThreadCard:
         waiting_since=iso(row["waiting_since"]),
         sla_due_at=iso(row["sla_due_at"]),
         message_count=row["message_count"],
+        awaiting_approval=bool(row["awaiting_approval"]),
         **open_for.as_card_fields(),
     )
 
@@ -153,7 +156,7 @@ def _user_ref(user: User | None) -> UserRef | None:
 
 def card_of(
     thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
-    customer_last_at: datetime | None = None,
+    customer_last_at: datetime | None = None, awaiting_approval: bool = False,
 ) -> ThreadCard:
     open_for = windows(capabilities(channel.adapter, channel.network), thread.visibility,
                        thread.private_thread_id, customer_last_at)
@@ -181,6 +184,7 @@ def card_of(
         waiting_since=iso(thread.waiting_since),
         sla_due_at=iso(thread.sla_due_at),
         message_count=thread.message_count,
+        awaiting_approval=awaiting_approval,
         **open_for.as_card_fields(),
     )
 

@@ -23,14 +23,13 @@ from channels.registry import capabilities
 from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.outbox import enqueue_reply
-from server.actions.replies import check_text
+from server.actions.replies import announce_request, check_text
 from server.actions.reply_policy import needs_approval
-from server.actions.reply_views import approval_view
 from server.actions.templates import fill
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import Conflict, Invalid
-from server.events import ApprovalRequested, ThreadOpened, UserRef, event_row
+from server.events import ThreadOpened, UserRef, event_row
 from server.events.escalation import ThreadBackToPublic, ThreadTakenPrivate
 from server.models import Approval, Channel, Contact, Message, Template, Thread, utcnow
 from server.models.time import iso
@@ -137,8 +136,7 @@ async def public_reply(tx: Tx, actor: Actor, thread: Thread, network: str, text:
         await tx.session.flush()
         tx.audit("reply.submit", actor.id, thread.id, text=text, authors=[actor.id],
                  approval=True, approval_id=approval.id, via="escalation")
-        tx.emit(event_row(ApprovalRequested(approval=await approval_view(tx.session, approval)),
-                          thread_id=thread.id))
+        await announce_request(tx, approval)
         return "pending_approval", approval.id  # type: ignore[return-value]
     message = await enqueue_reply(tx, thread, text, actor.id, actor.name)
     tx.audit("reply.queued", actor.id, thread.id, message_id=message.id, text=text,

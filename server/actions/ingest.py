@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    exists,
     func,
     or_,
     select,
@@ -44,7 +45,7 @@ from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
-from server.models import Channel, Contact, Message, Thread, User, utcnow
+from server.models import Approval, Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
 from server.settings import Settings
 
@@ -61,6 +62,7 @@ CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 THREAD: Table = Thread.__table__  # type: ignore[attr-defined]
 MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
 USER: Table = User.__table__  # type: ignore[attr-defined]
+APPROVAL: Table = Approval.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class _ThreadState:
     customer_last_at: datetime | None
     opened: bool  # created by this batch: the first stored item announces it
     touched: bool = False
+    awaiting_approval: bool = False  # a reply to it waits for a supervisor
 
 
 async def _store(tx: Tx, batch: list[_Request]) -> list[IngestResult]:
@@ -379,10 +382,13 @@ def _thread_query() -> Select[Any]:
                MESSAGE.c.contact_id == THREAD.c.contact_id)
         .correlate(THREAD).scalar_subquery()
     )
+    awaiting = exists().where(APPROVAL.c.thread_id == THREAD.c.id,
+                              APPROVAL.c.status == "pending")
     return (
         select(THREAD, CONTACT.c.name.label("author_name"),
                CONTACT.c.handle.label("author_handle"), holder.c.name.label("holder_name"),
-               assignee.c.name.label("assignee_name"), customer_last.label("customer_last_at"))
+               assignee.c.name.label("assignee_name"), customer_last.label("customer_last_at"),
+               awaiting.label("awaiting_approval"))
         .join(CONTACT, CONTACT.c.id == THREAD.c.contact_id)
         .outerjoin(holder, holder.c.id == THREAD.c.claim_holder_id)
         .outerjoin(assignee, assignee.c.id == THREAD.c.assignee_id)
@@ -411,6 +417,7 @@ async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
             holder=_user(row.claim_holder_id, row.holder_name),
             assignee=_user(row.assignee_id, row.assignee_name),
             customer_last_at=row.customer_last_at, opened=False,
+            awaiting_approval=bool(row.awaiting_approval),
         )
     return found
 
@@ -471,7 +478,7 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row
         tx.audit("message.received", None, thread.id, message_id=message_id,
                  channel_id=entry.channel.id)
         card = card_of(thread, entry.channel, state.author, state.holder, state.assignee,
-                       state.customer_last_at)
+                       state.customer_last_at, state.awaiting_approval)
         if state.opened:
             tx.emit(event_row(ThreadOpened(card=card), thread_id=thread.id))
             state.opened = False

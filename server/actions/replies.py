@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from channels.registry import capabilities
+from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
@@ -107,11 +108,20 @@ def _state_event(tx: Tx, thread_id: int, draft: Draft, reason: str, approval_id:
     ))
 
 
+async def announce_request(tx: Tx, approval: Approval) -> None:
+    """Every approvals queue adds the request; boards mark the thread as awaiting approval."""
+    await tx.session.flush()
+    tx.emit(event_row(ApprovalRequested(approval=await approval_view(tx.session, approval),
+                                        card=await card(tx.session, approval.thread_id)),
+                      thread_id=approval.thread_id))
+
+
 async def _decided(tx: Tx, approval: Approval, actor: Actor, notify: bool) -> None:
     """Tell every queue, and (for a decision by someone else) each author personally."""
     await tx.session.flush()
     view = await approval_view(tx.session, approval)
-    tx.emit(event_row(ApprovalDecided(approval=view), thread_id=approval.thread_id))
+    tx.emit(event_row(ApprovalDecided(approval=view, card=await card(tx.session, view.thread_id)),
+                      thread_id=approval.thread_id))
     if not notify:
         return
     for user_id in dict.fromkeys([approval.submitted_by_id, *approval.authors]):
@@ -217,8 +227,7 @@ async def do_submit(
         await tx.session.flush()
         tx.audit("reply.submit", actor.id, thread_id, text=text, authors=authors, approval=True,
                  approval_id=approval.id)
-        tx.emit(event_row(ApprovalRequested(approval=await approval_view(tx.session, approval)),
-                          thread_id=thread_id))
+        await announce_request(tx, approval)
         _state_event(tx, thread_id, draft, "submitted", approval.id)
         return Outcome("pending", approval_id=approval.id)
 

@@ -50,6 +50,8 @@ class ThreadCard(Strict):
     # customer's comment, or a message in a private thread, is still possible.
     private_reply_until: str | None = None
     message_window_until: str | None = None
+    # A reply to this thread waits for a supervisor's approval.
+    awaiting_approval: bool = False
 
 
 class MessageView(Strict):

@@ -44,6 +44,7 @@ class ApprovalRequested(DeskEvent):
 
     type: ClassVar[str] = "approval.requested"
     approval: ApprovalView
+    card: ThreadCard
 
 
 class ApprovalDecided(DeskEvent):
@@ -51,6 +52,7 @@ class ApprovalDecided(DeskEvent):
 
     type: ClassVar[str] = "approval.decided"
     approval: ApprovalView
+    card: ThreadCard
 
 
 class ReplyState(DeskEvent):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.replies.desk import (
     conversation,
+    customer_writes,
     delivery,
     post,
     reply_channel,
@@ -75,6 +76,37 @@ async def test_a_rejected_reply_comes_back_to_its_author_with_the_comment(
     assert (state["state"], state["text"]) == ("editing", "Ist erledigt!!!")
     assert state["approval"]["status"] == "rejected"
     assert network.posts_for(talk.key) == []
+
+
+async def test_boards_show_which_threads_await_approval(
+    server: DeskServer, api: DeskApi, network: FakeReplyEndpoint
+) -> None:
+    agent, supervisor = api.person(), api.person("supervisor")
+    talk = conversation(api, reply_channel(api, network), agent, "Gilt der Gutschein noch?")
+    board = LiveBoard(server.url, supervisor.token)
+    await board.connect(since=api.threads(supervisor)["seq"])
+
+    def cards(kind: str) -> list[dict]:
+        return [e["payload"]["card"] for e in board.of_type(kind)
+                if e["payload"]["card"]["id"] == talk.thread_id]
+
+    await write_draft(server.url, api, agent, talk.thread_id, "Ja, bis Ende Mai.")
+    assert submit(api, agent, talk.thread_id).json()["status"] == "pending"
+    [requested] = await board.wait_for(lambda b: cards("approval.requested"), what="the request")
+    assert requested["awaiting_approval"] is True
+    # The customer writes meanwhile: the thread still awaits approval.
+    customer_writes(api, talk, "Und für Online-Bestellungen?")
+    [added] = await board.wait_for(lambda b: cards("message.added"), what="the new message")
+    assert added["awaiting_approval"] is True
+    approval_id = reply_state(api, agent, talk.thread_id)["approval"]["id"]
+    rejected = post(api, supervisor, f"/api/approvals/{approval_id}/reject",
+                    comment="Bitte auch Online erwähnen.")
+    assert rejected.status_code == 200, rejected.text
+    [decided] = await board.wait_for(lambda b: cards("approval.decided"), what="the decision")
+    await board.disconnect()
+    assert decided["awaiting_approval"] is False
+    listed = api.threads(supervisor, q="Online-Bestellungen", status="all")["threads"]
+    assert [c["awaiting_approval"] for c in listed if c["id"] == talk.thread_id] == [False]
 
 
 async def test_nobody_approves_a_reply_they_wrote(

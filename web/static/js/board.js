@@ -248,6 +248,7 @@
       visibility: el("span", "badge", top),
       status: el("span", "badge", top),
       priority: el("span", "badge", top),
+      approval: el("span", "badge", top),
       tags: el("span", "tags", top),
       linked: el("a", "linked", top),
       count: el("span", "msg-count", top),
@@ -285,6 +286,8 @@
              "status-" + card.status);
     setBadge(p.priority, card.priority === "high" || card.priority === "urgent"
       ? t("priority_" + card.priority) : "", "prio-" + card.priority);
+    setBadge(p.approval, card.awaiting_approval ? t("awaiting_approval") : "",
+             "awaiting-approval");
     p.tags.replaceChildren(...(card.tags || []).map((tag) => {
       const chip = el("span", "tag");
       chip.textContent = tag;
