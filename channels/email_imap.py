@@ -65,6 +65,9 @@ class ImapClient:
         # A command (or IDLE) is under way: its answer has not been read to the end.
         self._pending = False
         self.capabilities: set[str] = set()
+        # The server said "* n EXISTS" since the last look for new mail: a mail may have come
+        # after that look, which an IDLE begun now would not announce again.
+        self.news = False
 
     @classmethod
     async def connect(cls, host: str, port: int, security: str) -> ImapClient:
@@ -150,6 +153,7 @@ class ImapClient:
     async def uids_after(self, last_uid: int) -> list[int]:
         """UIDs of the mails after `last_uid`, oldest first."""
         found: list[int] = []
+        self.news = False
         for response in await self.command("UID SEARCH UID", f"{last_uid + 1}:*"):
             if response.text.upper().startswith(b"* SEARCH"):
                 found += [int(n) for n in response.text[8:].split() if n.isdigit()]
@@ -175,6 +179,8 @@ class ImapClient:
 
     async def idle(self, seconds: float) -> None:
         """Wait until new mail arrives or `seconds` pass (RFC 2177), then end the IDLE."""
+        if self.news:
+            return  # announced already, while the desk was fetching: look again first
         tag = self._send("IDLE")
         async with self._answer():
             await self._flush()
@@ -236,6 +242,8 @@ class ImapClient:
             if response.text.startswith(b"* BYE"):
                 raise TemporaryError(f"The mail server {self._host} closed the connection: "
                                      f"{response.text[6:].decode(errors='replace')[:200]}")
+            if re.match(rb"\* \d+ EXISTS", response.text):
+                self.news = True
             untagged.append(response)
             response = await self._read()
         self._pending = False

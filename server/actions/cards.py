@@ -189,8 +189,12 @@ def card_of(
     )
 
 
+# Built once: the statement is the same for every card; only the WHERE differs.
+CARD_QUERY = _card_query()
+
+
 async def cards_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ThreadCard]:
-    rows = (await session.execute(_card_query().where(col(Thread.id).in_(ids)))).mappings()
+    rows = (await session.execute(CARD_QUERY.where(col(Thread.id).in_(ids)))).mappings()
     cards = [_card_of_row(row) for row in rows]
     return {c.id: c for c in cards}
 
@@ -245,5 +249,5 @@ async def board_cards(
     newest = col(Thread.last_message_at).desc() if by_activity else None
     order = [o for o in (newest, col(Thread.id).desc()) if o is not None]
     picked = query.order_by(*order).limit(flt.limit)
-    cards = _card_query().where(col(Thread.id).in_(picked)).order_by(*order)
+    cards = CARD_QUERY.where(col(Thread.id).in_(picked)).order_by(*order)
     return [_card_of_row(row) for row in (await session.execute(cards)).mappings()]
