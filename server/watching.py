@@ -132,22 +132,23 @@ class WatchService:
                 await watches.mark(db, channel_id, self.holder, "stopped", refused.message)
                 await watches.release(db, channel_id, self.holder)
                 return
-            except asyncio.CancelledError:
-                raise
+            except TemporaryError as error:
+                wait = error.retry_after if error.retry_after is not None else backoff
+                await self._retry_later(channel_id, error.message, wait)
             except Exception as error:
-                message = error.message if isinstance(error, TemporaryError) else \
-                    f"internal error: {error.__class__.__name__}: {error}"
-                if not isinstance(error, TemporaryError):
-                    log.exception("watching channel %s failed", channel_id)
-                asked = error.retry_after if isinstance(error, TemporaryError) else None
-                wait = asked if asked is not None else backoff
-                await watches.mark(db, channel_id, self.holder, "retrying", message,
-                                   utcnow() + timedelta(seconds=wait))
+                log.exception("watching channel %s failed", channel_id)
+                wait = backoff
+                await self._retry_later(
+                    channel_id, f"internal error: {error.__class__.__name__}: {error}", wait)
             backoff = FIRST_BACKOFF if intake.delivered else min(backoff * 2, MAX_BACKOFF)
             row = await self._pause(channel_id, wait)
             if row is None:
                 return
             cursor = dict(row.cursor)
+
+    async def _retry_later(self, channel_id: int, why: str, seconds: float) -> None:
+        await watches.mark(self.desk.db, channel_id, self.holder, "retrying", why,
+                           utcnow() + timedelta(seconds=seconds))
 
     async def _pause(self, channel_id: int, seconds: float) -> ChannelWatch | None:
         """Wait before reading again, or less if an admin restarts the channel; None if

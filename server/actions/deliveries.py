@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels.base import ChannelAdapter, DeliveryUpdate
-from server.actions.outbox import _delivery_event
+from server.actions.outbox import delivery_event
 from server.db import Database
 from server.models import Message, OutboxItem
 
@@ -60,6 +60,6 @@ async def do_record_deliveries(db: Database, channel_id: int, updates: list[Deli
                 tx.audit("reply.delivery_failed", None, message.thread_id,
                          message_id=message.id, external_id=update.external_id,
                          error=message.delivery_error)
-            await _delivery_event(tx, message, item)
+            await delivery_event(tx, message, item)
             changed += 1
     return changed

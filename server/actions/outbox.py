@@ -110,7 +110,7 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     return message
 
 
-async def _delivery_event(tx: Tx, message: Message, item: OutboxItem) -> None:
+async def delivery_event(tx: Tx, message: Message, item: OutboxItem) -> None:
     await tx.session.flush()
     tx.emit(event_row(
         MessageDelivery(
@@ -169,7 +169,7 @@ async def start_sending(db: Database, box: SecretBox, item_id: int) -> SendJob |
         )
         if message.delivery_status != "sending":
             message.delivery_status = "sending"
-            await _delivery_event(tx, message, item)
+            await delivery_event(tx, message, item)
     assert thread is not None and channel is not None
     return SendJob(
         item_id=item_id, attempt=attempt, message_id=message.id,  # type: ignore[arg-type]
@@ -213,7 +213,7 @@ async def record_sent(db: Database, job: SendJob, result: SendResult) -> bool:
         tx.audit("reply.delivered", None, job.thread_id, message_id=job.message_id,
                  external_id=message.external_id, attempts=item.attempts,
                  idempotency_key=item.idempotency_key)
-        await _delivery_event(tx, message, item)
+        await delivery_event(tx, message, item)
     return True
 
 
@@ -249,7 +249,7 @@ async def record_failure(db: Database, job: SendJob, error: SendError) -> bool:
             message.delivery_status = "queued"
         tx.audit("reply.send_failed" if give_up else "reply.send_retry", None, job.thread_id,
                  message_id=job.message_id, attempts=item.attempts, error=error.message)
-        await _delivery_event(tx, message, item)
+        await delivery_event(tx, message, item)
     return True
 
 
@@ -278,7 +278,7 @@ async def do_retry_send(db: Database, actor: Actor, message_id: int) -> None:
         message.delivery_error = None
         tx.audit("reply.retry", actor.id, message.thread_id, message_id=message_id,
                  last_error=item.last_error)
-        await _delivery_event(tx, message, item)
+        await delivery_event(tx, message, item)
 
 
 def webhook_config(reply_url: object) -> dict[str, str]:
