@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -93,6 +96,15 @@ def deadline(value: str | None, now: datetime) -> dict[str, Any] | None:
             "span": _span(left)}
 
 
+async def _private_channels(session: AsyncSession) -> list[Channel]:
+    """The desk's active channels that take private messages: where a customer of a network
+    without a private path (YouTube) can be asked to write instead."""
+    active = await session.scalars(select(Channel).where(col(Channel.active))
+                                   .order_by(col(Channel.network), col(Channel.name)))
+    return [c for c in active.all()
+            if (caps := capabilities_of(c)) is not None and caps.direct_messages]
+
+
 async def panel_context(request: Request, thread_id: int) -> dict[str, Any]:
     actor = caller(request)
     actor.require("thread.view")
@@ -100,12 +112,16 @@ async def panel_context(request: Request, thread_id: int) -> dict[str, Any]:
         found = await cards_by_id(session, [thread_id])
         thread = await session.get(Thread, thread_id)
         channel = await session.get(Channel, thread.channel_id) if thread else None
+        caps = capabilities_of(channel) if channel else None
+        no_private_path = thread is not None and thread.visibility == "public" and not (
+            caps and caps.private_reply_to_public)
+        elsewhere = await _private_channels(session) if no_private_path else []
     if thread_id not in found or channel is None:
         raise NotFound("There is no thread %(id)s.", id=thread_id)
     card = found[thread_id].model_dump(mode="json")
     now = utcnow()
     return {
-        "card": card, "caps": capabilities_of(channel),
+        "card": card, "caps": caps, "elsewhere": elsewhere,
         "may_escalate": actor.can("thread.escalate"),
         "private_reply": deadline(card["private_reply_until"], now),
         "message_window": deadline(card["message_window_until"], now),

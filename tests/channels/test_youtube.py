@@ -499,4 +499,10 @@ async def test_taking_a_comment_private_is_refused(desk: YouTubeDesk) -> None:
                           json={"text": "Wir schreiben Ihnen."})
     assert taken.status_code == 400 and "no private path" in taken.text
     assert desk.fake.replies_by(brand) == []
+    # The thread page offers the desk's channels that take private messages instead.
+    desk.api.webhook_channel(name="Service inbox for Ole")
+    panel = desk.api.http.get(f"/threads/{card['id']}/escalation", headers=desk.agent.headers)
+    assert panel.status_code == 200, panel.text
+    offered = panel.text.split('class="elsewhere"')[1]
+    assert "Service inbox for Ole" in offered and brand.title not in offered
 
