@@ -10,7 +10,6 @@ key: every attempt of one reply is the same mail, recognisable as such.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import re
 from collections.abc import Mapping
@@ -41,7 +40,7 @@ from channels.email_payload import (
     reply_mail,
 )
 from channels.email_smtp import SmtpServer
-from channels.http import SentMemory, unpack_secrets
+from channels.http import SentMemory, is_loopback, unpack_secrets
 from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.email")
@@ -77,15 +76,6 @@ class MailSettings:
         return self.address.rsplit("@", 1)[1]
 
 
-def _is_local(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def problem(values: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
     """What is wrong with a mailbox's settings (a message and its parameters), or None."""
     if not ADDRESS.match(values.get("account_id", "")):
@@ -101,7 +91,7 @@ def problem(values: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
         security = values.get(f"{side}_security", "")
         if security not in SECURITIES:
             return N_("The %(what)s security must be ssl, starttls or none."), {"what": what}
-        if security == "none" and not _is_local(host):
+        if security == "none" and not is_loopback(host):
             return N_("The %(what)s connection must be encrypted (ssl or starttls); none is "
                       "allowed only on this machine (localhost)."), {"what": what}
     if not MAILBOX.match(values.get("mailbox") or "INBOX"):

@@ -8,6 +8,7 @@ access_token and consumer_secret (X), and account_id, the account the channel sp
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -60,6 +61,17 @@ def answer_json(response: httpx.Response) -> dict:
     except ValueError:
         return {}
     return answer if isinstance(answer, dict) else {}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine (localhost or a loopback address), the one place a
+    network may be spoken to unencrypted (a test's server)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class NetworkApi:

@@ -6,6 +6,7 @@ payload of an unexpected shape is skipped instead of raising deep inside a parse
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -24,3 +25,14 @@ def obj(value: Any) -> dict[str, Any]:
 def obj_list(value: Any) -> list[dict[str, Any]]:
     """The objects of a list (anything else in it is left out)."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def iso_moment(value: Any) -> datetime | None:
+    """An ISO 8601 time (a trailing "Z" included) in UTC; one without a zone is taken as UTC."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

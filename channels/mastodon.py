@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import ipaddress
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -46,7 +45,8 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
-from channels.http import answer_json, client, unpack_secrets
+from channels.http import answer_json, client, is_loopback, unpack_secrets
+from channels.json_values import iso_moment
 from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.mastodon")
@@ -60,7 +60,6 @@ STREAM_TIMEOUT = httpx.Timeout(10.0, read=STREAM_SILENCE)
 # Reconnecting after a drop: at once-ish, then slower while the stream keeps dropping.
 RECONNECT_FIRST, RECONNECT_MAX, STABLE_SECONDS = 0.5, 60.0, 120.0
 REPLY_VISIBILITIES = ("public", "unlisted")
-LOOPBACK_NAMES = {"localhost"}
 
 # Mastodon limits API calls in general and creating statuses on top; an exhausted posting
 # limit must not stop the watcher from reading.
@@ -79,15 +78,6 @@ class Link:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def instance_url(value: str) -> str | None:
     """The instance's base URL, or None unless it is https:// (http:// on loopback only)."""
     try:
@@ -98,7 +88,7 @@ def instance_url(value: str) -> str | None:
     host = (parts.hostname or "").lower()
     if not host or parts.query or parts.fragment or parts.username or parts.password:
         return None
-    if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(host)):
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(host)):
         return None
     if parts.path not in ("", "/"):
         return None
@@ -111,7 +101,7 @@ def _reset_in(response: httpx.Response, now: float) -> float | None:
     reset = response.headers.get("x-ratelimit-reset", "").strip()
     if reset.isdigit():
         at = float(reset)
-    elif (stamp := payload.parse_time(reset)) is not None:
+    elif (stamp := iso_moment(reset)) is not None:
         at = stamp.timestamp()
     else:
         return None

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 from channels.base import InboundItem
-from channels.json_values import obj
+from channels.json_values import iso_moment, obj, short_str
 
 MAX_TEXT = 20000
 # A line this long is no event Mastodon sends: the stream is broken, not just slow.
@@ -134,20 +133,6 @@ def html_to_text(content: str) -> str:
 # -- notifications --------------------------------------------------------------------------
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() and len(value) <= 255 else None
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
 def newer(a: str | None, b: str | None) -> str | None:
     """The later of two Mastodon ids (numeric strings that grow with time)."""
     if not a or not b:
@@ -183,21 +168,21 @@ def to_item(notification: dict[str, Any], account_id: str | None,
     if status is None or isinstance(status.get("reblog"), dict):
         return None
     author = obj(status.get("account"))
-    author_id, status_id = _str(author.get("id")), _str(status.get("id"))
+    author_id, status_id = short_str(author.get("id")), short_str(status.get("id"))
     if not author_id or not status_id or author_id == account_id:
         return None
     text = status_text(status)
     if not text:
         return None
-    handle = _str(author.get("acct")) or _str(author.get("username"))
+    handle = short_str(author.get("acct")) or short_str(author.get("username"))
     private = status.get("visibility") == "direct"
-    replied = _str(status.get("in_reply_to_id"))
+    replied = short_str(status.get("in_reply_to_id"))
     return InboundItem(
         external_id=status_id, author_id=author_id,
-        author_name=_str(author.get("display_name")) or handle or author_id,
+        author_name=short_str(author.get("display_name")) or handle or author_id,
         author_handle=handle, text=text, visibility="private" if private else "public",
         thread_key=None if private else thread_key,
-        reply_to=replied, created_at=parse_time(status.get("created_at")), raw=notification,
+        reply_to=replied, created_at=iso_moment(status.get("created_at")), raw=notification,
     )
 
 

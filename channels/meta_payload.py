@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.base import InboundItem, WebhookRejected
-from channels.json_values import obj, short_str
+from channels.json_values import iso_moment, obj, short_str
 
 MAX_TEXT = 20000
 OBJECTS = {"facebook": "page", "instagram": "instagram"}
@@ -59,11 +59,7 @@ def _moment(value: Any) -> datetime | None:
         seconds = value / 1000 if value > 10**11 else value
         return datetime.fromtimestamp(seconds, UTC)
     if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return iso_moment(value)
     return None
 
 

@@ -17,6 +17,7 @@ import httpx
 
 from channels.base import InboundItem, PermanentError, SendError, TemporaryError
 from channels.http import answer_json
+from channels.json_values import iso_moment
 
 # Comments may show up in the list a little after their publishedAt (and several share one
 # second): every poll looks back this far and skips the ids it already handed in.
@@ -53,23 +54,13 @@ REFUSALS = {
 }
 
 
-def parse_time(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def snippet_of(resource: Mapping[str, Any]) -> Mapping[str, Any]:
     snippet = resource.get("snippet")
     return snippet if isinstance(snippet, Mapping) else {}
 
 
 def published(comment: Mapping[str, Any]) -> datetime | None:
-    return parse_time(snippet_of(comment).get("publishedAt"))
+    return iso_moment(snippet_of(comment).get("publishedAt"))
 
 
 def author_channel(comment: Mapping[str, Any]) -> str:
@@ -148,7 +139,7 @@ class Cursor:
 
     @classmethod
     def load(cls, saved: Mapping[str, Any], now: datetime) -> Cursor:
-        since = parse_time(saved.get("since")) or now - FIRST_LOOK_BACK
+        since = iso_moment(saved.get("since")) or now - FIRST_LOOK_BACK
         seen = saved.get("seen")
         replies = saved.get("replies")
         return cls(

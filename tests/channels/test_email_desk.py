@@ -7,11 +7,11 @@ import asyncio
 import re
 import secrets
 from email.message import EmailMessage
-from typing import Any
 
 from tests.channels.conftest import MAILBOX_PASSWORD as PASSWORD
+from tests.fakes.desk import find_thread, open_thread
 from tests.replies.desk import delivery, submit, until, write_draft
-from tests.support.desk_api import DeskApi, Person
+from tests.support.desk_api import DeskApi
 from tests.support.dovecot import Dovecot, Mailbox
 from tests.support.mail import SmtpRecorder
 from tests.support.servers import DeskServer
@@ -50,17 +50,6 @@ def customer_mail(text: str, message_id: str, attachment: bytes | None = None,
     return mail.as_bytes()
 
 
-def thread(api: DeskApi, person: Person, thread_id: int) -> dict[str, Any]:
-    response = api.call(person, "GET", f"/api/threads/{thread_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def find_thread(api: DeskApi, person: Person, text: str) -> dict[str, Any] | None:
-    cards = api.threads(person, q=text, status="all")["threads"]
-    return next((c for c in cards if text in c["excerpt"]), None)
-
-
 async def test_a_mail_becomes_a_thread_and_the_reply_goes_out_by_smtp(
     server: DeskServer, api: DeskApi, dovecot: Dovecot, mailbox: Mailbox, smtp: SmtpRecorder
 ) -> None:
@@ -73,7 +62,7 @@ async def test_a_mail_becomes_a_thread_and_the_reply_goes_out_by_smtp(
     await asyncio.to_thread(dovecot.deliver, mailbox, first)
     card = await until(lambda: find_thread(api, agent, marker), "the mail on the board",
                        timeout=30)
-    shown = thread(api, agent, card["id"])
+    shown = open_thread(api, agent, card["id"])
     assert shown["thread"]["visibility"] == "private"
     assert [m["text"] for m in shown["messages"]] == [
         f"Order 1234 missing\n\nMy parcel {marker} is missing.\n\n"
@@ -85,8 +74,8 @@ async def test_a_mail_becomes_a_thread_and_the_reply_goes_out_by_smtp(
                            Subject="Re: Order 1234 missing",
                            In_Reply_To=f"<{marker}-1@example.org>")
     await asyncio.to_thread(dovecot.deliver, mailbox, second)
-    await until(lambda: len(thread(api, agent, card["id"])["messages"]) >= 2, "her next mail")
-    assert [m["text"] for m in thread(api, agent, card["id"])["messages"]][1:] == [
+    await until(lambda: len(open_thread(api, agent, card["id"])["messages"]) >= 2, "her next mail")
+    assert [m["text"] for m in open_thread(api, agent, card["id"])["messages"]][1:] == [
         f"Any news on {marker}?"]
 
     await write_draft(server.url, api, agent, card["id"], "Your parcel ships today. Grüße!")
@@ -113,8 +102,9 @@ async def test_a_mail_becomes_a_thread_and_the_reply_goes_out_by_smtp(
     third = customer_mail(f"Thanks, {marker} arrived.", f"<{marker}-3@example.org>",
                           Subject="Re: Order 1234 missing", In_Reply_To=sent["external_id"])
     await asyncio.to_thread(dovecot.deliver, mailbox, third)
-    await until(lambda: len(thread(api, agent, card["id"])["messages"]) == 4, "her thanks")
-    assert thread(api, agent, card["id"])["messages"][-1]["text"] == f"Thanks, {marker} arrived."
+    await until(lambda: len(open_thread(api, agent, card["id"])["messages"]) == 4, "her thanks")
+    assert (open_thread(api, agent, card["id"])["messages"][-1]["text"]
+            == f"Thanks, {marker} arrived.")
 
 
 async def test_a_full_mailbox_shows_on_the_message(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.desk import NetworkDesk, connect, eventually
+from tests.fakes.desk import NetworkDesk, connect, eventually, find_thread, open_thread
 from tests.fakes.mastodon_instance import FakeMastodon, MastodonAccount
 from tests.replies.desk import delivery, newest_message, submit, write_draft
 from tests.support.desk_api import DeskApi, Person
@@ -48,20 +48,9 @@ async def connect_streaming(api: DeskApi, fake: FakeMastodon, bot: MastodonAccou
     return channel
 
 
-def find_thread(api: DeskApi, person: Person, text: str) -> dict[str, Any] | None:
-    found = api.threads(person, q=text, status="all")["threads"]
-    return next((card for card in found if text in card["excerpt"]), None)
-
-
 async def thread_with(api: DeskApi, person: Person, text: str) -> dict[str, Any]:
     return await eventually(lambda: find_thread(api, person, text), timeout=15,
                             what=f"the thread {text!r}")
-
-
-def shown(api: DeskApi, person: Person, thread_id: int) -> dict[str, Any]:
-    response = api.call(person, "GET", f"/api/threads/{thread_id}")
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def watch_row(api: DeskApi, channel_id: int) -> str:
@@ -90,7 +79,7 @@ async def test_a_mention_reaches_the_board_and_the_reply_answers_it(
 
     status = mastodon.mention(ines, bot, "Mein Internet ist seit heute früh weg")
     card = await thread_with(api, agent, "Mein Internet ist seit heute früh weg")
-    thread = shown(api, agent, card["id"])
+    thread = open_thread(api, agent, card["id"])
     assert thread["thread"]["visibility"] == "public"
     assert thread["thread"]["author"]["name"] == "Ines Vogel"
     assert [m["text"] for m in thread["messages"]] == [
@@ -114,7 +103,7 @@ async def test_a_mention_reaches_the_board_and_the_reply_answers_it(
 
     # She answers the reply: it joins her thread.
     mastodon.mention(ines, bot, "Danke, jetzt geht es wieder", in_reply_to=posted.status)
-    await eventually(lambda: len(shown(api, agent, card["id"])["messages"]) == 3,
+    await eventually(lambda: len(open_thread(api, agent, card["id"])["messages"]) == 3,
                      what="her answer in the thread")
 
 
@@ -127,7 +116,7 @@ async def test_a_direct_message_is_private_and_answered_directly(
 
     direct = mastodon.mention(lea, bot, "Meine Kundennummer ist 4711", visibility="direct")
     card = await thread_with(api, agent, "Meine Kundennummer ist 4711")
-    assert shown(api, agent, card["id"])["thread"]["visibility"] == "private"
+    assert open_thread(api, agent, card["id"])["thread"]["visibility"] == "private"
 
     assert (await reply(desk, agent, card["id"], "Danke, wir prüfen das."))["status"] != \
         "pending"
@@ -159,7 +148,7 @@ async def test_a_public_mention_taken_private_gets_a_direct_status_and_her_answe
     mastodon.mention(tom, bot, "Kundennummer 815", visibility="direct",
                      in_reply_to=posted.status)
     private_id = taken.json()["private_thread_id"]
-    await eventually(lambda: shown(api, agent, private_id)["messages"][-1]["text"]
+    await eventually(lambda: open_thread(api, agent, private_id)["messages"][-1]["text"]
                      == f"@{bot.acct} Kundennummer 815", what="his answer in private")
 
 
@@ -182,7 +171,7 @@ async def test_a_dropped_stream_is_caught_up_and_each_mention_stored_once(
         mastodon.release_catch_up()
     for text in ("geschrieben während der Stream weg war", "geschrieben beim Nachholen"):
         card = await thread_with(api, agent, text)
-        assert [m["text"] for m in shown(api, agent, card["id"])["messages"]] == [
+        assert [m["text"] for m in open_thread(api, agent, card["id"])["messages"]] == [
             f"@{bot.acct} {text}"]
     # And the stream is followed again.
     mastodon.mention(ole, bot, "wieder live")

@@ -98,6 +98,19 @@ async def delivery_shown(desk: OwnDesk, person: Person, thread_id: int, message_
     return await until(reached, what, timeout=20)
 
 
+def find_thread(api: DeskApi, person: Person, text: str) -> dict[str, Any] | None:
+    """The board's card of the thread whose excerpt holds `text`, if there is one yet."""
+    cards = api.threads(person, q=text, status="all")["threads"]
+    return next((card for card in cards if text in card["excerpt"]), None)
+
+
+def open_thread(api: DeskApi, person: Person, thread_id: int) -> dict[str, Any]:
+    """A thread with its messages, as the thread view loads it."""
+    response = api.call(person, "GET", f"/api/threads/{thread_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @dataclass
 class NetworkDesk(OwnDesk):
     meta: FakeMeta
