@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, Select, exists, func, or_, select
+from sqlalchemy import Exists, ScalarSelect, Select, UnaryExpression, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -82,31 +82,44 @@ class BoardFilter:
         )
 
 
-def _card_query() -> Select[*tuple[Any, ...]]:
-    """One row of plain columns per card: no ORM objects (and no password hashes) to build."""
-    # The customer's newest message in the thread: the networks' windows run from it.
-    customer_last = (
+# The thread's own columns a card shows, read by `_card_query` and copied by `card_of`.
+_THREAD_FIELDS = (
+    "id", "visibility", "status", "priority", "tags", "reason", "customer_id", "excerpt",
+    "team_id", "claim_token", "private_thread_id", "public_thread_id", "created_at",
+    "last_message_at", "waiting_since", "sla_due_at", "message_count",
+)
+
+
+def customer_last_at() -> ScalarSelect[Any]:
+    """The customer's newest message in the thread (correlated): the networks' windows run
+    from it."""
+    return (
         select(func.max(col(Message.created_at)))
         .where(col(Message.thread_id) == col(Thread.id), col(Message.direction) == "in",
                col(Message.contact_id) == col(Thread.contact_id))
         .correlate(Thread).scalar_subquery()
     )
+
+
+def awaiting_approval() -> Exists:
+    """Whether a reply to the thread (correlated) waits for a supervisor."""
+    return exists().where(col(Approval.thread_id) == col(Thread.id),
+                          col(Approval.status) == "pending")
+
+
+def _card_query() -> Select[*tuple[Any, ...]]:
+    """One row of plain columns per card: no ORM objects (and no password hashes) to build."""
     return (
         select(
-            col(Thread.id), col(Thread.visibility), col(Thread.status), col(Thread.priority),
-            col(Thread.tags), col(Thread.reason), col(Thread.customer_id), col(Thread.excerpt),
-            col(Thread.team_id), col(Thread.claim_token), col(Thread.private_thread_id),
-            col(Thread.public_thread_id), col(Thread.created_at), col(Thread.last_message_at),
-            col(Thread.waiting_since), col(Thread.sla_due_at), col(Thread.message_count),
+            *(col(getattr(Thread, name)) for name in _THREAD_FIELDS),
             col(Channel.id).label("channel_id"), col(Channel.name).label("channel_name"),
             col(Channel.network), col(Channel.adapter),
             col(Contact.id).label("contact_id"), col(Contact.name).label("contact_name"),
             col(Contact.handle).label("contact_handle"),
             col(_holder.id).label("holder_id"), col(_holder.name).label("holder_name"),
             col(_assignee.id).label("assignee_id"), col(_assignee.name).label("assignee_name"),
-            customer_last.label("customer_last_at"),
-            exists().where(col(Approval.thread_id) == col(Thread.id),
-                           col(Approval.status) == "pending").label("awaiting_approval"),
+            customer_last_at().label("customer_last_at"),
+            awaiting_approval().label("awaiting_approval"),
         )
         .join(Channel, col(Channel.id) == col(Thread.channel_id))
         .join(Contact, col(Contact.id) == col(Thread.contact_id))
@@ -115,7 +128,7 @@ def _card_query() -> Select[*tuple[Any, ...]]:
     )
 
 
-def _card_of_row(row: RowMapping) -> ThreadCard:
+def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
     """The card of one `_card_query` row (the same card `card_of` builds from models)."""
     open_for = windows(capabilities(row["adapter"], row["network"]), row["visibility"],
                        row["private_thread_id"], row["customer_last_at"])
@@ -150,43 +163,22 @@ def _card_of_row(row: RowMapping) -> ThreadCard:
     )
 
 
-def _user_ref(user: User | None) -> UserRef | None:
-    return UserRef(id=user.id, name=user.name) if user and user.id else None
-
-
 def card_of(
     thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
     customer_last_at: datetime | None = None, awaiting_approval: bool = False,
 ) -> ThreadCard:
-    open_for = windows(capabilities(channel.adapter, channel.network), thread.visibility,
-                       thread.private_thread_id, customer_last_at)
-    return ThreadCard(
-        id=thread.id,
-        network=channel.network,
-        channel_id=channel.id,
-        channel_name=channel.name,
-        visibility=thread.visibility,
-        status=thread.status,
-        priority=thread.priority,
-        tags=list(thread.tags),
-        reason=thread.reason,
-        author=Author(contact_id=contact.id, name=contact.name, handle=contact.handle),
-        customer_id=thread.customer_id,
-        excerpt=thread.excerpt,
-        team_id=thread.team_id,
-        assignee=_user_ref(assignee),
-        holder=_user_ref(holder),
-        claim_token=thread.claim_token,
-        private_thread_id=thread.private_thread_id,
-        public_thread_id=thread.public_thread_id,
-        created_at=iso(thread.created_at),
-        last_message_at=iso(thread.last_message_at),
-        waiting_since=iso(thread.waiting_since),
-        sla_due_at=iso(thread.sla_due_at),
-        message_count=thread.message_count,
-        awaiting_approval=awaiting_approval,
-        **open_for.as_card_fields(),
-    )
+    """The card of models already in hand: the same row `_card_query` would read."""
+    return _card_of_row({
+        **{name: getattr(thread, name) for name in _THREAD_FIELDS},
+        "channel_id": channel.id, "channel_name": channel.name,
+        "network": channel.network, "adapter": channel.adapter,
+        "contact_id": contact.id, "contact_name": contact.name, "contact_handle": contact.handle,
+        "holder_id": holder.id if holder else None, "holder_name": holder.name if holder else None,
+        "assignee_id": assignee.id if assignee else None,
+        "assignee_name": assignee.name if assignee else None,
+        "customer_last_at": customer_last_at,
+        "awaiting_approval": awaiting_approval,
+    })
 
 
 # Built once: the statement is the same for every card; only the WHERE differs.
@@ -246,8 +238,8 @@ async def board_cards(
         )
     if flt.before_id is not None:
         query = query.where(col(Thread.id) < flt.before_id)
-    newest = col(Thread.last_message_at).desc() if by_activity else None
-    order = [o for o in (newest, col(Thread.id).desc()) if o is not None]
+    order: list[UnaryExpression[Any]] = [col(Thread.last_message_at).desc()] if by_activity else []
+    order.append(col(Thread.id).desc())
     picked = query.order_by(*order).limit(flt.limit)
     cards = CARD_QUERY.where(col(Thread.id).in_(picked)).order_by(*order)
     return [_card_of_row(row) for row in (await session.execute(cards)).mappings()]

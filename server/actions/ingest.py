@@ -28,8 +28,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    exists,
-    func,
     or_,
     select,
     update,
@@ -39,13 +37,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
-from server.actions.cards import card_of
+from server.actions.cards import awaiting_approval, card_of, customer_last_at
 from server.actions.channels import channel_by_id
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
-from server.models import Approval, Channel, Contact, Message, Thread, User, utcnow
+from server.models import Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
 from server.settings import Settings
 
@@ -62,7 +60,6 @@ CONTACT: Table = Contact.__table__  # type: ignore[attr-defined]
 THREAD: Table = Thread.__table__  # type: ignore[attr-defined]
 MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
 USER: Table = User.__table__  # type: ignore[attr-defined]
-APPROVAL: Table = Approval.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -303,14 +300,10 @@ async def _upsert_contacts(tx: Tx, entries: list[_Entry], now: datetime
 async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row[Any]],
                    now: datetime) -> dict[tuple[int, str], _ThreadState]:
     """The batch's threads, locked: the existing ones, then the new ones created."""
-    first: dict[tuple[int, str], _Entry] = {}
-    for entry in entries:
-        first.setdefault(entry.thread_key, entry)
+    first = _first_per_thread(entries)
     threads = await _locked_threads(tx, first)
     if await _join_answered(tx, [e for e in entries if e.thread_key not in threads]):
-        first = {}
-        for entry in entries:
-            first.setdefault(entry.thread_key, entry)
+        first = _first_per_thread(entries)  # some entries moved to the thread they answer
         threads.update(await _locked_threads(
             tx, {key: entry for key, entry in first.items() if key not in threads}))
     missing = [key for key in first if key not in threads]
@@ -347,6 +340,13 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
     return threads
 
 
+def _first_per_thread(entries: list[_Entry]) -> dict[tuple[int, str], _Entry]:
+    first: dict[tuple[int, str], _Entry] = {}
+    for entry in entries:
+        first.setdefault(entry.thread_key, entry)
+    return first
+
+
 async def _join_answered(tx: Tx, homeless: list[_Entry]) -> bool:
     """Items whose thread does not exist yet but which answer a message the desk has join
     that message's thread. Reply chains name only the message answered (Telegram, X,
@@ -375,20 +375,12 @@ def _thread_query() -> Select[Any]:
     """A thread with what its card shows besides: author, holder, assignee, customer's last."""
     holder = USER.alias("holder")
     assignee = USER.alias("assignee")
-    # The customer's newest message in the thread: the networks' windows run from it.
-    customer_last = (
-        select(func.max(MESSAGE.c.created_at))
-        .where(MESSAGE.c.thread_id == THREAD.c.id, MESSAGE.c.direction == "in",
-               MESSAGE.c.contact_id == THREAD.c.contact_id)
-        .correlate(THREAD).scalar_subquery()
-    )
-    awaiting = exists().where(APPROVAL.c.thread_id == THREAD.c.id,
-                              APPROVAL.c.status == "pending")
     return (
         select(THREAD, CONTACT.c.name.label("author_name"),
                CONTACT.c.handle.label("author_handle"), holder.c.name.label("holder_name"),
-               assignee.c.name.label("assignee_name"), customer_last.label("customer_last_at"),
-               awaiting.label("awaiting_approval"))
+               assignee.c.name.label("assignee_name"),
+               customer_last_at().label("customer_last_at"),
+               awaiting_approval().label("awaiting_approval"))
         .join(CONTACT, CONTACT.c.id == THREAD.c.contact_id)
         .outerjoin(holder, holder.c.id == THREAD.c.claim_holder_id)
         .outerjoin(assignee, assignee.c.id == THREAD.c.assignee_id)

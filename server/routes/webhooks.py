@@ -18,16 +18,17 @@ from server.routes.common import desk_of
 MAX_BODY = 1024 * 1024
 
 
-async def _body(request: Request) -> bytes:
+async def read_body(request: Request) -> bytes:
+    """The raw body (signatures are over it), refused with 413 past MAX_BODY."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise WebhookRejected(413, "body too large")
-    body = b""
+    body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
             raise WebhookRejected(413, "body too large")
-    return body
+    return bytes(body)
 
 
 async def generic(request: Request) -> JSONResponse:
@@ -37,7 +38,7 @@ async def generic(request: Request) -> JSONResponse:
         channel, secret = await channel_with_secret(desk.db, desk.box, channel_id)
         if channel.adapter != "webhook":
             raise NotFound("There is no channel %(id)s.", id=channel_id)
-        body = await _body(request)
+        body = await read_body(request)
         items = ADAPTERS["webhook"].parse_webhook(
             {k.lower(): v for k, v in request.headers.items()}, body, secret, time.time()
         )
