@@ -138,12 +138,14 @@ class WhatsAppAdapter(NetworkApi):
         payload, phone_number_id = self._verified(headers, body, secret)
         return whatsapp_payload.messages(payload, phone_number_id)
 
-    def parse_deliveries(
+    def parse_with_deliveries(
         self, headers: dict[str, str], body: bytes, secret: str, now: float
-    ) -> list[DeliveryUpdate]:
-        """The statuses of the messages we sent, from the same (verified) webhook."""
+    ) -> tuple[list[InboundItem], list[DeliveryUpdate]]:
+        """The customers' messages and the statuses of the messages we sent, which ride on
+        the same webhook: verified and read once."""
         payload, phone_number_id = self._verified(headers, body, secret)
-        return whatsapp_payload.statuses(payload, phone_number_id)
+        return (whatsapp_payload.messages(payload, phone_number_id),
+                whatsapp_payload.statuses(payload, phone_number_id))
 
     # -- outbound ------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import col
 
-from channels.base import ChannelAdapter, DeliveryUpdate
+from channels.base import ChannelAdapter, DeliveryUpdate, InboundItem
 from server.actions.outbox import delivery_event
 from server.db import Database
 from server.models import Message, OutboxItem
@@ -19,11 +19,15 @@ from server.models import Message, OutboxItem
 PROGRESS = {"sent": 1, "delivered": 2, "read": 3}
 
 
-def delivery_updates(adapter: ChannelAdapter, headers: dict[str, str], body: bytes, secret: str,
-                     now: float) -> list[DeliveryUpdate]:
-    """The delivery reports in a webhook, for adapters whose network sends them."""
-    parse = getattr(adapter, "parse_deliveries", None)
-    return list(parse(headers, body, secret, now)) if parse is not None else []
+def read_webhook(adapter: ChannelAdapter, headers: dict[str, str], body: bytes, secret: str,
+                 now: float) -> tuple[list[InboundItem], list[DeliveryUpdate]]:
+    """A webhook's items and, for networks that send them with it, its delivery reports,
+    from one check of the signature."""
+    both = getattr(adapter, "parse_with_deliveries", None)
+    if both is not None:
+        items, updates = both(headers, body, secret, now)
+        return list(items), list(updates)
+    return adapter.parse_webhook(headers, body, secret, now), []
 
 
 def moves_forward(current: str, reported: str) -> bool:

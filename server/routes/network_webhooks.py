@@ -21,28 +21,15 @@ from starlette.routing import Route
 from channels.base import ChannelAdapter, InboundItem, WebhookRejected
 from channels.registry import ADAPTERS
 from server.actions.channels import channel_with_secret
-from server.actions.deliveries import delivery_updates, do_record_deliveries
+from server.actions.deliveries import do_record_deliveries, read_webhook
 from server.actions.ingest import IngestBusy, do_ingest
 from server.db import Database
 from server.errors import NotFound
 from server.models import Channel, Contact
 from server.routes.common import desk_of
-from server.routes.webhooks import busy_answer
+from server.routes.webhooks import busy_answer, read_body
 
 log = logging.getLogger("tandem.webhooks")
-MAX_BODY = 1024 * 1024
-
-
-async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise WebhookRejected(413, "body too large")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise WebhookRejected(413, "body too large")
-    return bytes(body)
 
 
 async def _channel(request: Request) -> tuple[Channel, ChannelAdapter, str]:
@@ -89,10 +76,9 @@ async def events(request: Request) -> Response:
         channel, adapter, secret = await _channel(request)
         body = await read_body(request)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        items = adapter.parse_webhook(headers, body, secret, time.time())
         # Delivery reports (WhatsApp's statuses) ride on the same webhook.
-        await do_record_deliveries(desk.db, channel.id, delivery_updates(  # type: ignore[arg-type]
-            adapter, headers, body, secret, time.time()))
+        items, updates = read_webhook(adapter, headers, body, secret, time.time())
+        await do_record_deliveries(desk.db, channel.id, updates)  # type: ignore[arg-type]
     except WebhookRejected as rejected:
         log.info("webhook for %s refused: %s", request.url.path, rejected.message)
         return JSONResponse({"error": rejected.message}, status_code=rejected.status)

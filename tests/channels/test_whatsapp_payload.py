@@ -56,7 +56,7 @@ def test_a_webhook_is_verified_with_the_app_secret() -> None:
             adapter.parse_webhook(wrong, body, secrets_of(number.id), 0)
         assert refused.value.status == 401
         with pytest.raises(WebhookRejected):
-            adapter.parse_deliveries(wrong, body, secrets_of(number.id), 0)
+            adapter.parse_with_deliveries(wrong, body, secrets_of(number.id), 0)
 
 
 def test_the_handshake_echoes_the_challenge_for_the_verify_token() -> None:
@@ -115,7 +115,7 @@ def test_other_kinds_of_message_show_as_their_kind_and_reactions_are_skipped() -
     ]
     items = adapter.parse_webhook(*signed(payload), secrets_of(number.id), 0)
     assert [i.text for i in items] == ["[image] Kaputt", "Ja, bitte", "[audio]"]
-    assert adapter.parse_deliveries(*signed(payload), secrets_of(number.id), 0) == []
+    assert adapter.parse_with_deliveries(*signed(payload), secrets_of(number.id), 0)[1] == []
 
 
 def test_statuses_become_delivery_updates_and_failures_say_why() -> None:
@@ -124,9 +124,9 @@ def test_statuses_become_delivery_updates_and_failures_say_why() -> None:
     sent = Sent("text", lena.wa_id, "Hallo", wamid(), {})
     read = fake.status_webhook(number, sent, "read")
     failed = fake.status_webhook(number, sent, "failed", error=131026)
-    assert adapter.parse_deliveries(*signed(read), secrets_of(number.id), 0) == [
+    assert adapter.parse_with_deliveries(*signed(read), secrets_of(number.id), 0)[1] == [
         DeliveryUpdate(sent.id, "read")]
-    [update] = adapter.parse_deliveries(*signed(failed), secrets_of(number.id), 0)
+    [update] = adapter.parse_with_deliveries(*signed(failed), secrets_of(number.id), 0)[1]
     assert update.status == "failed" and "131026" in (update.error or "")
     assert "could not deliver" in (update.error or "")
     # Statuses are no customer messages.
