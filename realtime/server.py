@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import socketio
 
 from realtime.commands import number
+from realtime.hints import HintPublisher
 from realtime.keeper import ClaimKeeper
 from realtime.presence import MemoryPresence, PresenceStore, RedisPresence, summarize
 from realtime.stream import EventStream, Reload
@@ -61,6 +62,7 @@ class Realtime:
         self.keeper = ClaimKeeper(
             desk.db, settings.claim_grace_seconds, lambda: {a.id for a in self.actors.values()}
         )
+        self.hints = HintPublisher(desk.bus)
         self._register()
 
     # -- lifecycle -------------------------------------------------------------------
@@ -68,6 +70,7 @@ class Realtime:
     async def start(self) -> None:
         await self.desk.bus.start(self._on_bus)
         self.desk.db.after_commit.append(self._committed)
+        self.hints.start()
         await self.stream.start()
         await self.keeper.start()
         for service in self.services:
@@ -84,12 +87,13 @@ class Realtime:
         await asyncio.gather(self._refresher, return_exceptions=True)
         await self.keeper.stop()
         await self.stream.stop()
+        await self.hints.stop()
         await self.desk.bus.close()
 
     async def _committed(self, events: Any) -> None:
         seq = max(e.seq for e in events)
         self.stream.hint(seq)
-        await self.desk.bus.publish({"kind": "events", "seq": seq})
+        self.hints.note(seq)
 
     async def _on_bus(self, message: dict[str, Any]) -> None:
         kind = message.get("kind")

@@ -28,6 +28,7 @@ from server.db import Database
 from server.desk import Desk
 from server.errors import DeskError
 from server.i18n import gettext
+from server.pauses import freeze_startup_objects
 from server.routes import admin_api, api, escalation, health, network_webhooks, replies, webhooks
 from server.routes.common import error_response
 from server.settings import Settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await desk.realtime.start()  # type: ignore[union-attr]
         stops = [await start(desk) for start in background]
+        freeze_startup_objects()
         try:
             yield
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,18 +67,15 @@ class Tx:
         self.events.append(event)
 
     async def _finish(self) -> None:
-        """Write the audit rows and events, each with one Core INSERT (no ORM flush)."""
+        """Write the audit rows and events, with Core INSERTs (no ORM flush)."""
         await self.session.flush()
+        if self.events and self.dialect == "postgresql":
+            await self._finish_postgresql()
+            return
         if self._audits:
             await self.session.execute(insert(AUDIT_TABLE), self._audits)
         if not self.events:
             return
-        if self.dialect == "postgresql":
-            # Serialize event writers until commit, so sequence numbers become visible in
-            # order: once a client sees seq N, every seq below N is committed or gone.
-            await self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY}
-            )
         rows = [{"type": e.type, "thread_id": e.thread_id, "user_id": e.user_id,
                  "payload": e.payload, "created_at": e.created_at} for e in self.events]
         # A list of rows becomes one multi-row INSERT, compiled once; RETURNING comes back
@@ -87,6 +85,54 @@ class Tx:
         )).scalars().all()
         for event, seq in zip(self.events, seqs, strict=True):
             event.seq = seq
+
+    async def _finish_postgresql(self) -> None:
+        """Audit rows, the event lock and the events in one statement: one round trip, and
+        the lock is held only from here to the commit."""
+        audits, events = self._audits, self.events
+        seqs = (await self.session.execute(_PG_FINISH, {
+            "key": EVENT_LOCK_KEY,
+            "action": [a["action"] for a in audits],
+            "actor_id": [a["actor_id"] for a in audits],
+            "audit_thread_id": [a["thread_id"] for a in audits],
+            "detail": [_json(a["detail"]) for a in audits],
+            "at": [a["at"] for a in audits],
+            "type": [e.type for e in events],
+            "thread_id": [e.thread_id for e in events],
+            "user_id": [e.user_id for e in events],
+            "payload": [_json(e.payload) for e in events],
+            "created_at": [e.created_at for e in events],
+        })).scalars().all()
+        # The rows are inserted in ORDER BY order, so their seqs ascend in the events' order.
+        for event, seq in zip(events, sorted(seqs), strict=True):
+            event.seq = seq
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+# The event lock serializes event writers until commit, so sequence numbers become visible
+# in order: once a client sees seq N, every seq below N is committed or gone. The lock is
+# taken in the FROM clause, so before the first row's seq is drawn; the audit rows go in a
+# data-modifying WITH, which PostgreSQL runs exactly once.
+_PG_FINISH = text("""
+WITH audit AS (
+    INSERT INTO audit_entry (action, actor_id, thread_id, detail, at)
+    SELECT a.action, a.actor_id, a.thread_id, CAST(a.detail AS json), a.at
+    FROM unnest(CAST(:action AS text[]), CAST(:actor_id AS integer[]),
+                CAST(:audit_thread_id AS integer[]), CAST(:detail AS text[]),
+                CAST(:at AS timestamptz[])) AS a(action, actor_id, thread_id, detail, at)
+)
+INSERT INTO event (type, thread_id, user_id, payload, created_at)
+SELECT e.type, e.thread_id, e.user_id, CAST(e.payload AS json), e.created_at
+FROM (SELECT pg_advisory_xact_lock(:key)) AS locked,
+     unnest(CAST(:type AS text[]), CAST(:thread_id AS integer[]), CAST(:user_id AS integer[]),
+            CAST(:payload AS text[]), CAST(:created_at AS timestamptz[]))
+         WITH ORDINALITY AS e(type, thread_id, user_id, payload, created_at, n)
+ORDER BY e.n
+RETURNING seq
+""")
 
 
 class Database:

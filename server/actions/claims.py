@@ -2,14 +2,22 @@
 
 A claim is taken with one conditional UPDATE (only if unclaimed or expired) that bumps the
 thread's fencing token, never with a read followed by a write.
+
+When many people grab the same thread at once (a crisis post everybody sees arrive), each
+process sends one claim for it to the database at a time: the others wait for its outcome
+and, if it made someone else the holder, are refused with that holder's name at once. That
+answer is exact, not a guess from a cache: the thread was held by that person when the
+claim they waited for committed, which happened while they waited.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import col
@@ -70,12 +78,49 @@ async def check_may_act(tx: Tx, actor: Actor, thread_id: int) -> Thread:
     return thread
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """Who held the thread when a claim finished (None: the claim failed otherwise)."""
+
+    holder: UserRef | None
+
+
+# Per database, the claim each thread has in flight in this process.
+_in_flight: WeakKeyDictionary[Database, dict[int, asyncio.Future[_Outcome]]] = (
+    WeakKeyDictionary()
+)
+
+
 async def do_claim(
     db: Database, actor: Actor, thread_id: int, grace_seconds: float, *, take_over: bool = False
 ) -> Claim:
     actor.require("thread.claim")
     if take_over:
         actor.require("thread.takeover")
+        return await _claim(db, actor, thread_id, grace_seconds, take_over=True)
+    flights = _in_flight.setdefault(db, {})
+    while (pending := flights.get(thread_id)) is not None:
+        outcome = await asyncio.shield(pending)
+        if outcome.holder is not None and outcome.holder.id != actor.id:
+            raise ClaimHeld(outcome.holder.id, outcome.holder.name)
+    mine: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+    flights[thread_id] = mine
+    holder: UserRef | None = None
+    try:
+        claim = await _claim(db, actor, thread_id, grace_seconds, take_over=False)
+        holder = claim.holder
+        return claim
+    except ClaimHeld as held:
+        holder = UserRef(id=held.params["holder_id"], name=held.params["holder_name"])
+        raise
+    finally:
+        del flights[thread_id]
+        mine.set_result(_Outcome(holder))
+
+
+async def _claim(
+    db: Database, actor: Actor, thread_id: int, grace_seconds: float, *, take_over: bool
+) -> Claim:
     async with db.write() as tx:
         now = utcnow()
         expires = now + timedelta(seconds=grace_seconds)

@@ -103,6 +103,35 @@ async def test_a_claim_is_exclusive_and_names_the_holder(server: DeskServer, api
     await b.disconnect()
 
 
+async def test_many_claims_at_once_on_one_thread_make_one_holder(
+    server: DeskServer, api: DeskApi
+) -> None:
+    """A burst on one process: the claims wait for the one in flight and are refused with
+    its holder's name; the holder's own second claim at the same moment keeps the claim."""
+    api.ingest(api.webhook_channel(), item("everybody at once"))
+    people = [api.person() for _ in range(30)]
+    thread = api.thread_by_text(people[0], "everybody at once")
+    boards = [await board_for(server, api, p.token, p) for p in people]
+    claim = {"thread_id": thread["id"]}
+
+    answers = await asyncio.gather(*(b.call("claim", claim) for b in boards),
+                                   *(b.call("claim", claim) for b in boards))
+
+    winners = {a["claim"]["holder"]["id"] for a in answers if a["ok"]}
+    assert len(winners) == 1
+    holder = winners.pop()
+    refused = [a for a in answers if not a["ok"]]
+    assert len(refused) == 58  # everybody else, twice
+    assert {a["error"]["code"] for a in refused} == {"claim_held"}
+    assert {a["error"]["holder_id"] for a in refused} == {holder}
+    # The holder's two answers are one claim: the renewal kept its fencing token.
+    tokens = {a["claim"]["fencing_token"] for a in answers if a["ok"]}
+    assert len(tokens) == 1
+    assert api.thread_by_text(people[0], "everybody at once")["holder"]["id"] == holder
+    for board in boards:
+        await board.disconnect()
+
+
 async def test_a_claim_expires_after_its_holder_is_gone(server: DeskServer, api: DeskApi) -> None:
     holder, watcher = api.person(), api.person()
     api.ingest(api.webhook_channel(), item("holder will vanish"))
