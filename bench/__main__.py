@@ -47,7 +47,7 @@ def sections(options: Options, work: Path) -> dict[str, Callable[[], dict[str, A
                                      options.ingest_concurrency, sizes.ingest_seconds, work, log),
         "claims": lambda: claims.run(claim_configs, sizes.claimers, sizes.claim_threads,
                                      sizes.claim_rounds, sizes.claim_rate, sizes.claim_load[0],
-                                     sizes.claim_load[1], work, log),
+                                     sizes.claim_load[1], options.load_nice, work, log),
         "page": lambda: page.run(sizes.page_threads, options.page_rate, sizes.page_seconds,
                                  work, log),
     }

@@ -146,7 +146,7 @@ def _phase(got: dict[str, Any], later: dict[int, int | None], contended: list[in
 
 
 def run_config(backend_name: str, workers: int, claimers: int, threads: int, rounds: int,
-               rate: float, load_boards: int, load_rate: float, folder: Path,
+               rate: float, load_boards: int, load_rate: float, nice: int, folder: Path,
                log: Any) -> dict[str, Any]:
     """The same claims twice on fresh threads: on an idle desk, then under background load."""
     backend = infra.make_backend(backend_name, folder / "db")
@@ -178,7 +178,7 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
                 got["idle"] = asyncio.run(_scenarios(desk.urls, people, *plan["idle"], rate,
                                                      check))
             tokens = [t for _, t in viewers]
-            with background(desk, channel, load_boards, load_rate, tokens) as bg, \
+            with background(desk, channel, load_boards, load_rate, tokens, nice) as bg, \
                     infra.Usage(desk.pids) as usage["under_load"]:
                 got["under_load"] = asyncio.run(_scenarios(desk.urls, people,
                                                            *plan["under_load"], rate, check))
@@ -191,7 +191,7 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
         phases[phase] = _phase(got[phase], later, *plan[phase], usage[phase])
     result: dict[str, Any] = {
         "backend": backend.label, "workers": workers, "claimers": claimers,
-        "load": {"boards": bg["boards"], "posts_per_s": load_rate}, **phases,
+        "load": {"boards": bg["boards"], "posts_per_s": load_rate, "nice": nice}, **phases,
         "correct": all(p["correct"] for p in phases.values()),
     }
     for phase, done in phases.items():
@@ -204,10 +204,10 @@ def run_config(backend_name: str, workers: int, claimers: int, threads: int, rou
 
 
 def run(configs: list[tuple[str, int]], claimers: int, threads: int, rounds: int,
-        rate: float, load_boards: int, load_rate: float, folder: Path,
+        rate: float, load_boards: int, load_rate: float, nice: int, folder: Path,
         log: Any) -> dict[str, Any]:
     return {
         "runs": [run_config(name, workers, claimers, threads, rounds, rate, load_boards,
-                            load_rate, folder, log) for name, workers in configs],
+                            load_rate, nice, folder, log) for name, workers in configs],
         "transport": "Socket.IO `claim` command (the board's path); holders checked over REST",
     }

@@ -84,6 +84,7 @@ class Options:
     floor: bool
     coalesce_ms: int
     ingest_concurrency: int
+    load_nice: int
     page_rate: float
     out: Path
     work: Path | None
@@ -124,6 +125,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--claim-rate", type=float, help="spread claims per second (default 50)")
     p.add_argument("--claim-load", type=_cells,
                    help="background load while claiming, BOARDSxRATE (default 200x50)")
+    p.add_argument("--load-nice", type=int, default=10,
+                   help="CPU priority (nice) of the claims section's background load processes; "
+                        "0 lets them compete with the desk as equals (default 10)")
     p.add_argument("--page-threads", type=_ints, help="open threads on the board page, e.g. 1k,10k")
     p.add_argument("--page-rate", type=float, default=50.0, help="posts/s while the page is open")
     p.add_argument("--page-seconds", type=float, help="seconds of posting while the page is open")
@@ -156,5 +160,6 @@ def parse(argv: list[str] | None = None) -> Options:
     return Options(
         quick=args.quick, sections=args.only, sizes=sizes, floor=args.floor,
         coalesce_ms=args.coalesce_ms, ingest_concurrency=args.ingest_concurrency,
+        load_nice=args.load_nice,
         page_rate=args.page_rate, out=args.out, work=args.work, show=args.show,
     )

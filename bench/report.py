@@ -107,6 +107,8 @@ def claims(data: dict[str, Any]) -> str:
             one, spread = p["one_thread"], p["spread"]
             load = (f"{r['load']['boards']} boards + {r['load']['posts_per_s']:g}/s"
                     if phase == "under_load" else "idle")
+            if phase == "under_load" and r["load"].get("nice"):
+                load += f" (nice {r['load']['nice']})"
             rows.append([
                 r["backend"], r["workers"], load, r["claimers"],
                 one["latency_ms"]["p50"], one["latency_ms"]["p99"],
@@ -124,7 +126,9 @@ def claims(data: dict[str, Any]) -> str:
                "one holder", "spread at/s", "spread p50 ms", "spread p99 ms", "claims/s",
                "right holder",
                "correct", "srv CPU%", "srv wait%"], rows),
-        "holders are read over REST while the claimers are still connected",
+        "holders are read over REST while the claimers are still connected; load (nice N): the "
+        "background load processes ran at that lower CPU priority (in production the boards "
+        "are browsers on other machines)",
         f"target: {TARGETS['claims']}",
     ])
 
