@@ -74,8 +74,10 @@ class Board:
             asyncio.get_running_loop().create_task(self.reconnect())
 
     async def join(self, since: int) -> None:
+        # Like the board page, ask for each thread's card once per batch (the floor ignores it).
         await self.client.connect(
-            self.url, auth={"token": self.token}, transports=["websocket"], wait_timeout=30
+            self.url + "?cards=newest", auth={"token": self.token}, transports=["websocket"],
+            wait_timeout=30,
         )
         answer = await self.client.call("resume", {"since": since}, timeout=60)
         if answer.get("reload"):

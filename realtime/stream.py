@@ -1,8 +1,10 @@
 """The event stream of one process: read committed events in order, hand them to boards.
 
 Every process reads the event log itself (woken by bus hints, and by a poll in case a hint
-was lost), keeps the newest events in memory for quick replay, and delivers to each
-connected board one batch per pump, so crisis bursts are coalesced per client.
+was lost) and keeps the newest events in memory for quick replay. Each connected board
+knows how far it has been sent; a pump hands every board one frame with all it lacks, so
+bursts are coalesced per client. A board whose connection is still writing earlier frames
+is left out of a pump and gets one bigger frame later instead of a queue of small ones.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from realtime.fanout import Sender, newest_cards
 from server.db import Database
 from server.models import Event
 
@@ -48,8 +51,18 @@ class StreamEvent:
         )
 
 
+@dataclass(slots=True)
+class Board:
+    user_id: int
+    compact: bool  # each thread's card once per frame (realtime.fanout.newest_cards)
+    sent: int  # every event up to here is queued for this board, or is not its to see
+
+
 class Reload(Exception):
     """The client is too far behind to replay; it must load the board afresh."""
+
+
+Span = tuple[list[StreamEvent], set[int]]  # events after some seq, and whose personal ones
 
 
 class EventStream:
@@ -64,13 +77,15 @@ class EventStream:
         buffer_size: int = 10000,
     ) -> None:
         self.db = db
-        self.sio = sio
+        self.sender = Sender(sio)
         self.replay_limit = replay_limit
         self.coalesce = coalesce_ms / 1000
         self.head_interval = head_interval
         self.upto = 0  # every event up to here has been read (and is in the buffer)
+        self.start_seq = 0  # where reading began: the buffer holds every event after it
         self.buffer: deque[StreamEvent] = deque(maxlen=buffer_size)
-        self.ready: dict[str, int] = {}  # sid -> user id of boards receiving live events
+        self.ready: dict[str, Board] = {}  # sid -> boards receiving live events
+        self.behind = False  # some board was left out of the last pump
         # Called with every batch this process reads (every process reads every event);
         # listeners must not block the pump: they schedule their own work.
         self.listeners: list[Callable[[list[StreamEvent]], None]] = []
@@ -78,7 +93,7 @@ class EventStream:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self.upto = await self.latest_seq()
+        self.upto = self.start_seq = await self.latest_seq()
         self._tasks = [asyncio.create_task(self._pump()), asyncio.create_task(self._heads())]
 
     async def stop(self) -> None:
@@ -100,6 +115,8 @@ class EventStream:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
             self._wake.clear()
+            # A pump that took longer than the window is followed at once: its frames
+            # then carry everything committed meanwhile.
             pause = last + self.coalesce - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
@@ -109,6 +126,8 @@ class EventStream:
             except Exception:
                 log.exception("event stream pump failed; retrying")
                 await asyncio.sleep(POLL_SECONDS)
+            if self.behind:
+                self._wake.set()  # what they lack goes out at the next pump, read or not
 
     async def _read_and_deliver(self) -> None:
         while True:
@@ -121,15 +140,14 @@ class EventStream:
                         .limit(FETCH_LIMIT)
                     )
                 ).all()
-            if not rows:
-                return
             batch = [StreamEvent.of(row) for row in rows]
-            # Advance and pick the recipients with no await in between: a board that is
-            # resuming right now either sees these in its replay or is among the recipients.
-            self.buffer.extend(batch)
-            self.upto = batch[-1].seq
-            await self._deliver(batch, dict(self.ready))
-            for listener in self.listeners:
+            if batch:
+                # Advance with no await before the boards' frames are planned: a board
+                # resuming right now either sees these in its replay or is planned for.
+                self.buffer.extend(batch)
+                self.upto = batch[-1].seq
+            await self._deliver()
+            for listener in self.listeners if batch else ():
                 try:
                     listener(batch)
                 except Exception:
@@ -137,33 +155,75 @@ class EventStream:
             if len(rows) < FETCH_LIMIT:
                 return
 
-    async def _deliver(self, batch: list[StreamEvent], ready: dict[str, int]) -> None:
-        upto = batch[-1].seq
-        personal = {e.user_id for e in batch if e.user_id is not None}
-        shared = [e.data for e in batch if e.user_id is None]
-        sends = []
-        shared_sids = [sid for sid, user in ready.items() if user not in personal]
-        if shared and shared_sids:
-            sends.append(self._send(shared_sids, shared, upto))
-        for user_id in personal:
-            sids = [sid for sid, user in ready.items() if user == user_id]
-            if sids:
-                events = [e.data for e in batch if e.user_id in (None, user_id)]
-                sends.append(self._send(sids, events, upto))
-        await asyncio.gather(*sends)
+    async def _deliver(self) -> None:
+        """Queue one frame for every ready board with what it has not been sent yet.
 
-    async def _send(self, sids: list[str], events: list[dict[str, Any]], upto: int) -> None:
-        await self.sio.emit("events", {"events": events, "upto": upto}, to=sids)
+        Boards that lack the same events (and no personal ones) share one encoded frame.
+        """
+        upto = self.upto
+        spans: dict[int, Span] = {}  # by the seq the boards were sent up to
+        groups: dict[tuple[int, int | None, bool], list[str]] = {}
+        lost: list[str] = []
+        self.behind = False
+        # Planned with no await: every board is in exactly one group or left for later.
+        for sid, board in list(self.ready.items()):
+            if board.sent >= upto:
+                continue
+            if self.sender.busy(sid):
+                self.behind = True
+                continue
+            span = spans.get(board.sent) or self._buffered_after(board.sent)
+            if span is None:
+                # Left out for so long that memory no longer reaches back: like any
+                # client that lost events, it must resume (and may have to reload).
+                del self.ready[sid]
+                lost.append(sid)
+                continue
+            spans[board.sent] = span
+            user = board.user_id if board.user_id in span[1] else None
+            groups.setdefault((board.sent, user, board.compact), []).append(sid)
+            board.sent = upto
+        for (after, user, compact), sids in groups.items():
+            events = [e.data for e in spans[after][0] if e.user_id in (None, user)]
+            if events:
+                if compact:
+                    events = newest_cards(events)
+                frame = self.sender.frame("events", {"events": events, "upto": upto})
+                await self.sender.send(sids, frame)
+        await self.sender.emit(lost, "head", {"seq": upto})
+
+    def _covered(self) -> int:
+        """Every event after this seq is in the buffer."""
+        if len(self.buffer) == self.buffer.maxlen:
+            return self.buffer[0].seq - 1  # older ones were dropped
+        return self.start_seq
+
+    def _buffered_after(self, after: int) -> Span | None:
+        """The events after `after` from memory, or None when memory no longer has them all."""
+        if after < self._covered():
+            return None
+        picked: list[StreamEvent] = []
+        for event in reversed(self.buffer):
+            if event.seq <= after:
+                break
+            picked.append(event)
+        picked.reverse()
+        return picked, {e.user_id for e in picked if e.user_id is not None}
 
     async def _heads(self) -> None:
         while True:
             await asyncio.sleep(self.head_interval)
-            if self.ready:
-                await self.sio.emit("head", {"seq": self.upto}, to=list(self.ready))
+            # Each board hears how far it has been sent: a board left out of a pump for a
+            # moment has lost nothing and should not resume.
+            marks: dict[int, list[str]] = {}
+            for sid, board in self.ready.items():
+                marks.setdefault(board.sent, []).append(sid)
+            for seq, sids in marks.items():
+                await self.sender.emit(sids, "head", {"seq": seq})
 
     async def events_between(self, after: int, upto: int, user_id: int) -> list[dict[str, Any]]:
         """The events (after, upto] that this user may see, from memory or the database."""
-        if self.buffer and self.buffer[0].seq <= after + 1:
+        if after >= self._covered():
             picked = [e for e in self.buffer if after < e.seq <= upto]
         else:
             async with self.db.read() as session:
@@ -191,16 +251,20 @@ class EventStream:
                 raise Reload()
         if self.upto - since > self.replay_limit:
             raise Reload()
+        compact = self.sender.wants_compact(sid)
         target = since
         while target < self.upto:
             end = self.upto
             events = await self.events_between(target, end, user_id)
             if events:
-                await self._send([sid], events, end)
+                if compact:
+                    events = newest_cards(events)
+                await self.sender.emit([sid], "events", {"events": events, "upto": end})
             target = end
         # No await since the loop's last check: from here on the pump delivers to this board.
-        self.ready[sid] = user_id
-        return max(target, since)
+        seq = max(target, since)
+        self.ready[sid] = Board(user_id, compact, sent=seq)
+        return seq
 
     def leave(self, sid: str) -> None:
         self.ready.pop(sid, None)

@@ -142,7 +142,8 @@
       const payload = event.payload || {};
       const card = payload.card;
       if (!card || typeof card.id !== "number") continue;
-      if (newer(card, event.seq)) upsert(card);
+      // card_in: a later event of this batch carries the same newest card; upsert it once.
+      if (!event.card_in && newer(card, event.seq)) upsert(card);
       if (event.type === "thread.claimed" && payload.taken_over_from &&
           payload.taken_over_from.id === me.id) {
         T.toast(t("taken_over", { name: payload.holder.name }), "info");

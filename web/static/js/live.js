@@ -38,6 +38,26 @@
     setTimeout(() => note.remove(), level === "error" ? 8000 : 5000);
   }
 
+  /**
+   * A batch leaves out each card that a later event of the same batch replaces; such an
+   * event names the one carrying the newer card (`card_in`). Hand it that card (the same
+   * object), so whoever reads events one at a time still finds the thread's card.
+   */
+  function restoreCards(events) {
+    let carriers = null;
+    for (const event of events) {
+      if (!event.card_in) continue;
+      if (!carriers) {
+        carriers = new Map();
+        for (const other of events) {
+          if (other.payload && other.payload.card) carriers.set(other.seq, other.payload.card);
+        }
+      }
+      const card = carriers.get(event.card_in);
+      if (card && event.payload) event.payload.card = card;
+    }
+  }
+
   const STATE_LABELS = { live: "online", reconnecting: "reconnecting", offline: "offline" };
 
   function showConnection(state) {
@@ -59,7 +79,8 @@
     let resumingOn = null; // the socket id a resume is in flight for
     let resumeAgain = false;
     let reloading = false;
-    const socket = window.io({ transports: ["websocket"] });
+    // cards=newest: each batch carries a thread's card once, with its newest event.
+    const socket = window.io({ transports: ["websocket"], query: { cards: "newest" } });
     showConnection("reconnecting");
 
     function call(name, data) {
@@ -133,6 +154,7 @@
 
     socket.on("events", (batch) => {
       if (reloading || !batch || !Array.isArray(batch.events)) return;
+      restoreCards(batch.events);
       // A replay may repeat an event this page already applied: keep only newer ones.
       let applied = lastSeq;
       const fresh = [];

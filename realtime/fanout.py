@@ -1,0 +1,91 @@
+"""Sending one frame to many boards, and keeping each frame small.
+
+`AsyncServer.emit(to=[...])` encodes once but starts one task per recipient and waits for
+all of them, so a command that arrives meanwhile (a claim) waits behind the whole fan-out.
+Here the Socket.IO packet is encoded once, wrapped in one Engine.IO packet (which caches its
+own encoding), and handed to each connection's send queue through the public
+`AsyncServer.send_packet`, a chunk of recipients at a time with the event loop free in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import parse_qs
+
+from engineio import packet as eio_packet
+from engineio.exceptions import EngineIOError
+from socketio import packet as sio_packet
+
+NAMESPACE = "/"
+CHUNK = 50  # recipients per turn of the event loop
+COMPACT_QUERY = ("cards", "newest")  # `?cards=newest` on connect asks for compact batches
+
+
+def newest_cards(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events with every card that a later event of the list replaces left out.
+
+    Thread events carry the whole card; within one batch only the newest card of a thread
+    matters to a board. An event that lost its card names the event carrying the newer one
+    (`card_in`), so a client can hand it that card back. Events are copied only when changed.
+    """
+    carrier: dict[Any, int] = {}  # card id -> seq of the newest event that carries it
+    out: list[dict[str, Any]] = []
+    for data in reversed(events):
+        payload = data.get("payload")
+        card = payload.get("card") if isinstance(payload, dict) else None
+        if isinstance(card, dict) and "id" in card:
+            newer = carrier.get(card["id"])
+            if newer is None:
+                carrier[card["id"]] = data["seq"]
+            else:
+                rest = {k: v for k, v in payload.items() if k != "card"}
+                data = {**data, "payload": rest, "card_in": newer}
+        out.append(data)
+    out.reverse()
+    return out
+
+
+class Sender:
+    """Frames for many connections of one Socket.IO server."""
+
+    def __init__(self, sio: Any) -> None:
+        self.sio = sio
+
+    def frame(self, event: str, data: Any) -> eio_packet.Packet:
+        """One event, encoded once for any number of recipients."""
+        encoded = self.sio.packet_class(
+            sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]
+        ).encode()
+        return eio_packet.Packet(eio_packet.MESSAGE, encoded)
+
+    async def send(self, sids: Iterable[str], frame: eio_packet.Packet) -> None:
+        """Queue the frame on each connection; other work runs between chunks."""
+        for n, sid in enumerate(sids):
+            if n and n % CHUNK == 0:
+                await asyncio.sleep(0)
+            eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+            if eio_sid is None:
+                continue  # gone meanwhile; its disconnect handler cleans up
+            try:
+                await self.sio.eio.send_packet(eio_sid, frame)
+            except EngineIOError:
+                continue  # closed meanwhile
+
+    async def emit(self, sids: Sequence[str], event: str, data: Any) -> None:
+        if sids:
+            await self.send(sids, self.frame(event, data))
+
+    def busy(self, sid: str) -> bool:
+        """Is the connection still writing frames queued earlier (a slow reader, or a loop
+        too busy to write yet)? Its next frame had better carry more rather than queue up."""
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE)
+        socket = self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        return socket is not None and not socket.queue.empty()
+
+    def wants_compact(self, sid: str) -> bool:
+        """Did the client connect with `?cards=newest`?"""
+        environ = self.sio.get_environ(sid) or {}
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        return COMPACT_QUERY[1] in query.get(COMPACT_QUERY[0], ())
