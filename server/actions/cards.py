@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Exists, ScalarSelect, Select, UnaryExpression, exists, func, or_, select
+from sqlalchemy import (
+    Exists,
+    ScalarSelect,
+    Select,
+    UnaryExpression,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -181,12 +191,15 @@ def card_of(
     })
 
 
-# Built once: the statement is the same for every card; only the WHERE differs.
+# Built once: the statement is the same for every card; only the WHERE differs. Statements
+# executed as they are, with bound values, also keep their SQL cache key: SQLAlchemy
+# computes it once per statement object, and this query is a large tree to walk.
 CARD_QUERY = _card_query()
+_CARDS_BY_ID = CARD_QUERY.where(col(Thread.id).in_(bindparam("ids", expanding=True)))
 
 
 async def cards_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ThreadCard]:
-    rows = (await session.execute(CARD_QUERY.where(col(Thread.id).in_(ids)))).mappings()
+    rows = (await session.execute(_CARDS_BY_ID, {"ids": list(ids)})).mappings()
     cards = [_card_of_row(row) for row in rows]
     return {c.id: c for c in cards}
 
