@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Minimum pause between two deliveries to one board, to coalesce crisis bursts.
     coalesce_ms: int = Field(50, ge=0)
     head_interval_seconds: float = Field(5.0, gt=0)
+    # Items waiting to be stored beyond which webhooks are refused at once (503 with
+    # Retry-After) instead of piling up until their sender times out: about a second of work.
+    ingest_queue_limit: int = Field(1000, gt=0)
     login_max_failures: int = Field(5, gt=0)
     login_window_seconds: int = Field(900, gt=0)
     session_days: int = Field(14, gt=0)

@@ -49,9 +49,6 @@ from server.settings import Settings
 
 EXCERPT = 280
 BATCH_ITEMS = 100  # items per transaction, at most (a larger webhook goes alone)
-# Items waiting beyond this are refused at once (IngestBusy, answered 503): about a second
-# of work, instead of requests piling up until their sender times out.
-QUEUE_LIMIT = 1000
 RETRY_AFTER_SECONDS = 1
 # A deadlock with another process, or a connection the server dropped, succeeds next time.
 ATTEMPTS = 3
@@ -69,7 +66,7 @@ class IngestResult:
 
 
 class IngestBusy(Exception):
-    """More items wait to be stored than the desk writes in about a second."""
+    """More items wait to be stored than TANDEM_INGEST_QUEUE_LIMIT (about a second of work)."""
 
     retry_after = RETRY_AFTER_SECONDS
 
@@ -121,7 +118,7 @@ class _Writer:
         self.task: asyncio.Task[None] | None = None
 
     async def submit(self, request: _Request) -> IngestResult:
-        if self.waiting_items >= QUEUE_LIMIT:
+        if self.waiting_items >= request.settings.ingest_queue_limit:
             raise IngestBusy()
         request.answer = self.loop.create_future()
         self.waiting.append(request)

@@ -12,11 +12,15 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from channels.webhook import sign
+from tests.support.backends import Backend
 from tests.support.desk_api import DeskApi, WebhookChannel, item
 from tests.support.live import LiveBoard
 from tests.support.servers import DeskServer
@@ -75,14 +79,27 @@ async def test_concurrent_webhooks_store_each_item_once_in_commit_order(
         assert cards[thread_id] == events[-1]["payload"]["card"]
 
 
+@pytest.fixture
+def small_queue_desk(backend: Backend, admin_token: str, tmp_path: Path
+                     ) -> Iterator[tuple[DeskServer, DeskApi]]:
+    """A desk that refuses once one 400-item webhook waits behind the one being written."""
+    server = DeskServer(backend.env(), tmp_path / "desk.log",
+                        extra={"TANDEM_INGEST_QUEUE_LIMIT": "400"}).start()
+    api = DeskApi(server.url, admin_token)
+    yield server, api
+    api.close()
+    server.stop()
+
+
 async def test_an_overloaded_desk_answers_503_at_once_and_stores_what_it_acknowledged(
-    server: DeskServer, api: DeskApi
+    small_queue_desk: tuple[DeskServer, DeskApi],
 ) -> None:
+    server, api = small_queue_desk
     channel = api.webhook_channel()
     person = api.person()
     tag = secrets.token_hex(4)
-    # Large webhooks all at once: while the writer stores one, the others wait, and beyond
-    # about a second of work the desk refuses instead of letting requests pile up.
+    # Large webhooks all at once: while the writer stores the first, one more may wait, and
+    # the desk refuses the rest at once instead of letting them pile up.
     requests = [[item(f"{tag} {r} {n}", thread=f"{tag}-{r}") for n in range(400)]
                 for r in range(8)]
     async with httpx.AsyncClient(base_url=server.url, timeout=120) as http:
