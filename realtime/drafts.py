@@ -304,7 +304,7 @@ class DraftEditing:
         """Any event on a thread being drafted here may change who may write (a claim, an
         invitation, a submission) or the stored draft: look again, once per thread."""
         for event in batch:
-            thread_id = event.data.get("thread_id")
+            thread_id = event.thread_id
             if thread_id in self.docs.live and thread_id not in self._rechecks:
                 self._rechecks.add(thread_id)
                 self._spawn(self._recheck(thread_id))

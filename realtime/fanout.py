@@ -10,39 +10,40 @@ own encoding), and handed to each connection's send queue through the public
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from engineio import packet as eio_packet
 from engineio.exceptions import EngineIOError
 from socketio import packet as sio_packet
 
+if TYPE_CHECKING:
+    from realtime.stream import StreamEvent
+
 NAMESPACE = "/"
 CHUNK = 50  # recipients per turn of the event loop
 COMPACT_QUERY = ("cards", "newest")  # `?cards=newest` on connect asks for compact batches
 
 
-def newest_cards(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The events with every card that a later event of the list replaces left out.
+def newest_cards(events: Sequence[StreamEvent]) -> list[str]:
+    """The events' texts with every card that a later event of the list replaces left out.
 
     Thread events carry the whole card; within one batch only the newest card of a thread
     matters to a board. An event that lost its card names the event carrying the newer one
-    (`card_in`), so a client can hand it that card back. Events are copied only when changed.
+    (`card_in`), so a client can hand it that card back.
     """
-    carrier: dict[Any, int] = {}  # card id -> seq of the newest event that carries it
-    out: list[dict[str, Any]] = []
-    for data in reversed(events):
-        payload = data.get("payload")
-        card = payload.get("card") if isinstance(payload, dict) else None
-        if isinstance(card, dict) and "id" in card:
-            newer = carrier.get(card["id"])
-            if newer is None:
-                carrier[card["id"]] = data["seq"]
-            else:
-                rest = {k: v for k, v in payload.items() if k != "card"}
-                data = {**data, "payload": rest, "card_in": newer}
-        out.append(data)
+    carrier: dict[int, int] = {}  # card id -> seq of the newest event that carries it
+    out: list[str] = []
+    for event in reversed(events):
+        newer = carrier.get(event.card_id) if event.card_id is not None else None
+        if newer is not None and event.bare is not None:
+            out.append(f'{event.bare[:-1]},"card_in":{newer}}}')
+        else:
+            if event.card_id is not None:
+                carrier[event.card_id] = event.seq
+            out.append(event.text)
     out.reverse()
     return out
 
@@ -58,6 +59,12 @@ class Sender:
         encoded = self.sio.packet_class(
             sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]
         ).encode()
+        return eio_packet.Packet(eio_packet.MESSAGE, encoded)
+
+    def text_frame(self, event: str, data_json: str) -> eio_packet.Packet:
+        """One event whose data is JSON text already: a Socket.IO EVENT packet on the
+        default namespace is its type digit and the JSON array [name, data]."""
+        encoded = f"{sio_packet.EVENT}[{json.dumps(event)},{data_json}]"
         return eio_packet.Packet(eio_packet.MESSAGE, encoded)
 
     async def send(self, sids: Iterable[str], frame: eio_packet.Packet) -> None:
