@@ -19,6 +19,8 @@ from engineio import packet as eio_packet
 from engineio.exceptions import EngineIOError
 from socketio import packet as sio_packet
 
+from server.db import compact_json
+
 if TYPE_CHECKING:
     from realtime.stream import StreamEvent
 
@@ -54,14 +56,7 @@ class Sender:
     def __init__(self, sio: Any) -> None:
         self.sio = sio
 
-    def frame(self, event: str, data: Any) -> eio_packet.Packet:
-        """One event, encoded once for any number of recipients."""
-        encoded = self.sio.packet_class(
-            sio_packet.EVENT, namespace=NAMESPACE, data=[event, data]
-        ).encode()
-        return eio_packet.Packet(eio_packet.MESSAGE, encoded)
-
-    def text_frame(self, event: str, data_json: str) -> eio_packet.Packet:
+    def frame(self, event: str, data_json: str) -> eio_packet.Packet:
         """One event whose data is JSON text already: a Socket.IO EVENT packet on the
         default namespace is its type digit and the JSON array [name, data]."""
         encoded = f"{sio_packet.EVENT}[{json.dumps(event)},{data_json}]"
@@ -82,7 +77,7 @@ class Sender:
 
     async def emit(self, sids: Sequence[str], event: str, data: Any) -> None:
         if sids:
-            await self.send(sids, self.frame(event, data))
+            await self.send(sids, self.frame(event, compact_json(data)))
 
     def busy(self, sid: str) -> bool:
         """Is the connection still writing frames queued earlier (a slow reader, or a loop

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -19,11 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engineio import packet as eio_packet
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from realtime.fanout import Sender, newest_cards
-from server.db import Database
+from server.db import Database, compact_json
 from server.models import Event
 
 log = logging.getLogger("tandem.stream")
@@ -57,13 +57,9 @@ class StreamEvent:
         bare = None
         if card_id is not None:
             rest = {k: v for k, v in row.payload.items() if k != "card"}
-            bare = _json({**data, "payload": rest})
+            bare = compact_json({**data, "payload": rest})
         return cls(seq=row.seq, user_id=row.user_id,  # type: ignore[arg-type]
-                   thread_id=row.thread_id, card_id=card_id, text=_json(data), bare=bare)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+                   thread_id=row.thread_id, card_id=card_id, text=compact_json(data), bare=bare)
 
 
 @dataclass(slots=True)
@@ -233,9 +229,9 @@ class EventStream:
             for seq, sids in marks.items():
                 await self.sender.emit(sids, "head", {"seq": seq})
 
-    def _frame(self, events: list[StreamEvent], upto: int, compact: bool) -> Any:
+    def _frame(self, events: list[StreamEvent], upto: int, compact: bool) -> eio_packet.Packet:
         texts = newest_cards(events) if compact else [e.text for e in events]
-        return self.sender.text_frame(
+        return self.sender.frame(
             "events", '{"events":[' + ",".join(texts) + '],"upto":' + str(upto) + "}"
         )
 

@@ -95,12 +95,12 @@ class Tx:
             "action": [a["action"] for a in audits],
             "actor_id": [a["actor_id"] for a in audits],
             "audit_thread_id": [a["thread_id"] for a in audits],
-            "detail": [_json(a["detail"]) for a in audits],
+            "detail": [compact_json(a["detail"]) for a in audits],
             "at": [a["at"] for a in audits],
             "type": [e.type for e in events],
             "thread_id": [e.thread_id for e in events],
             "user_id": [e.user_id for e in events],
-            "payload": [_json(e.payload) for e in events],
+            "payload": [compact_json(e.payload) for e in events],
             "created_at": [e.created_at for e in events],
         })).scalars().all()
         # The rows are inserted in ORDER BY order, so their seqs ascend in the events' order.
@@ -108,7 +108,8 @@ class Tx:
             event.seq = seq
 
 
-def _json(value: Any) -> str:
+def compact_json(value: Any) -> str:
+    """JSON without spaces: how the desk stores event payloads and sends them to boards."""
     return json.dumps(value, separators=(",", ":"))
 
 

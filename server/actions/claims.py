@@ -48,19 +48,50 @@ class Claim:
         }
 
 
+THREAD: Table = Thread.__table__  # type: ignore[attr-defined]
+USER: Table = User.__table__  # type: ignore[attr-defined]
+
+# The claim path's statements, built once with bound values (and on the tables, not the
+# ORM): a claim is the desk's most frequent write, and building, keying and ORM-wrapping
+# its statements anew each time was a third of its CPU.
+_CLAIM_NOW = (
+    select(THREAD.c.claim_holder_id, THREAD.c.claim_token, THREAD.c.claim_expires_at,
+           USER.c.name.label("holder_name"))
+    .select_from(THREAD.outerjoin(USER, USER.c.id == THREAD.c.claim_holder_id))
+    .where(THREAD.c.id == bindparam("thread_id"))
+)
+_RENEW = (
+    update(THREAD)
+    .where(THREAD.c.id == bindparam("thread_id"),
+           THREAD.c.claim_holder_id == bindparam("actor_id"))
+    .values(claim_expires_at=bindparam("expires"))
+    .returning(THREAD.c.claim_token)
+)
+_FREE = or_(THREAD.c.claim_holder_id.is_(None), THREAD.c.claim_expires_at < bindparam("now"))
+
+
+def _taking(free: ColumnElement[bool]) -> Update:
+    return (
+        update(THREAD)
+        .where(THREAD.c.id == bindparam("thread_id"), free)
+        .values(claim_holder_id=bindparam("actor_id"), claim_expires_at=bindparam("expires"),
+                claim_token=THREAD.c.claim_token + 1, updated_at=bindparam("now"))
+        .returning(THREAD.c.claim_token)
+    )
+
+
+_TAKE = _taking(_FREE)
+# Take over exactly the claim looked at; a change in between means a race lost.
+_TAKE_OVER = _taking(or_(_FREE, THREAD.c.claim_token == bindparam("seen_token")))
+
+
 async def _holder_error(tx: Tx, thread_id: int) -> Exception:
-    row = (
-        await tx.session.execute(
-            select(col(Thread.id), col(User.id), col(User.name))
-            .outerjoin(User, col(User.id) == col(Thread.claim_holder_id))
-            .where(col(Thread.id) == thread_id)
-        )
-    ).first()
+    row: Any = (await tx.session.execute(_CLAIM_NOW, {"thread_id": thread_id})).first()
     if row is None:
         return NotFound("There is no thread %(id)s.", id=thread_id)
-    if row[1] is None:
+    if row.claim_holder_id is None:
         return Invalid("Nobody holds this thread.")
-    return ClaimHeld(row[1], row[2])
+    return ClaimHeld(row.claim_holder_id, row.holder_name)
 
 
 async def check_may_act(tx: Tx, actor: Actor, thread_id: int) -> Thread:
@@ -100,6 +131,7 @@ async def do_claim(
         return await _claim(db, actor, thread_id, grace_seconds, take_over=True)
     flights = _in_flight.setdefault(db, {})
     while (pending := flights.get(thread_id)) is not None:
+        # Shielded: a waiter that goes away must not cancel the claim it waits for.
         outcome = await asyncio.shield(pending)
         if outcome.holder is not None and outcome.holder.id != actor.id:
             raise ClaimHeld(outcome.holder.id, outcome.holder.name)
@@ -116,43 +148,6 @@ async def do_claim(
     finally:
         del flights[thread_id]
         mine.set_result(_Outcome(holder))
-
-
-THREAD: Table = Thread.__table__  # type: ignore[attr-defined]
-USER: Table = User.__table__  # type: ignore[attr-defined]
-
-# The claim path's statements, built once with bound values (and on the tables, not the
-# ORM): a claim is the desk's most frequent write, and building, keying and ORM-wrapping
-# its statements anew each time was a third of its CPU.
-_CLAIM_NOW = (
-    select(THREAD.c.claim_holder_id, THREAD.c.claim_token, THREAD.c.claim_expires_at,
-           USER.c.name.label("holder_name"))
-    .select_from(THREAD.outerjoin(USER, USER.c.id == THREAD.c.claim_holder_id))
-    .where(THREAD.c.id == bindparam("thread_id"))
-)
-_RENEW = (
-    update(THREAD)
-    .where(THREAD.c.id == bindparam("thread_id"),
-           THREAD.c.claim_holder_id == bindparam("actor_id"))
-    .values(claim_expires_at=bindparam("expires"))
-    .returning(THREAD.c.claim_token)
-)
-_FREE = or_(THREAD.c.claim_holder_id.is_(None), THREAD.c.claim_expires_at < bindparam("now"))
-
-
-def _taking(free: ColumnElement[bool]) -> Update:
-    return (
-        update(THREAD)
-        .where(THREAD.c.id == bindparam("thread_id"), free)
-        .values(claim_holder_id=bindparam("actor_id"), claim_expires_at=bindparam("expires"),
-                claim_token=THREAD.c.claim_token + 1, updated_at=bindparam("now"))
-        .returning(THREAD.c.claim_token)
-    )
-
-
-_TAKE = _taking(_FREE)
-# Take over exactly the claim looked at; a change in between means a race lost.
-_TAKE_OVER = _taking(or_(_FREE, THREAD.c.claim_token == bindparam("seen_token")))
 
 
 async def _claim(
