@@ -19,22 +19,23 @@ from channels.registry import configure as configure_adapters
 from channels.sender import start_sender
 from realtime.bus import make_bus
 from realtime.drafts import install_drafts
-from realtime.replies import install_replies
 from realtime.server import Realtime
+from server.actions.escalation_links import EscalationLinker
 from server.actions.quota import install_quota_ledger
 from server.auth.middleware import CallerMiddleware
+from server.commands import Registry, desk_commands
 from server.crypto import SecretBox
 from server.db import Database
 from server.desk import Desk
 from server.errors import DeskError
 from server.i18n import gettext
 from server.pauses import freeze_startup_objects
-from server.routes import admin_api, api, escalation, health, network_webhooks, replies, webhooks
+from server.routes import commands, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
-from web import admin, admin_channels, assets, pages, replies_pages
+from web import admin, admin_channels, assets, escalation_panel, pages, replies_pages
 from web.templating import make_templates, render
 
 log = logging.getLogger("tandem")
@@ -51,10 +52,14 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         settings=settings, db=db, bus=make_bus(settings.redis_url),
         box=SecretBox(settings.signing_key),
     )
-    desk.realtime = Realtime(desk)
-    install_drafts(desk.realtime)
-    install_replies(desk.realtime)
-    escalation.install_escalation(desk.realtime)
+    realtime = Realtime(desk)
+    desk.live = realtime
+    drafts = install_drafts(realtime)
+    # Every command once: REST routes, socket commands and the pages' forms all serve these.
+    registry = desk.commands = Registry()
+    registry.add(*desk_commands(), *realtime.commands(), *drafts.commands())
+    realtime.serve_commands(registry)
+    db.after_commit.append(EscalationLinker(db))
     configure_adapters({
         "meta_graph_url": settings.meta_graph_url, "x_api_url": settings.x_api_url,
         "telegram_api_url": settings.telegram_api_url,
@@ -67,7 +72,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await desk.realtime.start()  # type: ignore[union-attr]
+        await realtime.start()
         stops = [await start(desk) for start in background]
         freeze_startup_objects()
         try:
@@ -75,7 +80,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         finally:
             for stop in reversed(stops):
                 await stop()
-            await desk.realtime.stop()  # type: ignore[union-attr]
+            await realtime.stop()
             await db.dispose()
 
     async def desk_error(request: Request, exc: Exception) -> Response:
@@ -90,12 +95,10 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     app = Starlette(
         routes=[
             *health.routes,
-            *api.routes,
-            *admin_api.routes,
+            *commands.routes(registry),
             *webhooks.routes,
             *network_webhooks.routes,
-            *escalation.routes,
-            *replies.routes,
+            *escalation_panel.routes,
             *replies_pages.routes,
             *pages.routes,
             *admin.routes,
@@ -110,4 +113,4 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     app.state.desk = desk
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.
-    return socketio.ASGIApp(desk.realtime.sio, other_asgi_app=app)
+    return socketio.ASGIApp(realtime.sio, other_asgi_app=app)

@@ -74,6 +74,12 @@ class ClaimHeld(Conflict):
         )
 
 
+class NoPrivatePath(Invalid):
+    """The network has no private path from this public post (or its window has closed)."""
+
+    code = "no_private_path"
+
+
 class Throttled(DeskError):
     status = 429
     code = "throttled"

@@ -22,7 +22,6 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
 from sqlmodel import col
 
-from server.actions.cards import card
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import ClaimHeld, Invalid, NotFound
@@ -30,6 +29,7 @@ from server.events import ThreadAssigned, ThreadClaimed, ThreadReleased, UserRef
 from server.models import Thread, User, utcnow
 from server.models.time import iso
 from server.permissions import Actor
+from server.queries.cards import card
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
-from server.actions.cards import card
 from server.crypto import SecretBox
 from server.db import Database, Tx
 from server.errors import Conflict, Invalid, NotFound
@@ -34,6 +33,7 @@ from server.events import MessageAdded, MessageDelivery, MessageView, event_row
 from server.models import Channel, Contact, Message, OutboxItem, Thread, utcnow
 from server.models.time import iso
 from server.permissions import Actor
+from server.queries.cards import card
 
 LEASE_SECONDS = 120  # longer than any send may take
 BACKOFF_BASE = 1.0

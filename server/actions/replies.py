@@ -15,12 +15,10 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from channels.registry import capabilities
-from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
 from server.actions.reply_policy import needs_approval
-from server.actions.reply_views import approval_view, messages_json
 from server.actions.windows import closed_window_template, windows
 from server.db import Database, Tx
 from server.errors import N_, Conflict, DeskError, Invalid, NotFound
@@ -34,6 +32,8 @@ from server.events import (
 )
 from server.models import Approval, Channel, Draft, Message, Thread, User, utcnow
 from server.permissions import Actor
+from server.queries.cards import card
+from server.queries.replies import approval_view, messages_json
 
 MAX_REPLY = 10000
 MAX_COMMENT = 2000
