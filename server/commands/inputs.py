@@ -68,6 +68,10 @@ Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
 AnyFlag = Annotated[bool | None, BeforeValidator(_query_flag)]
 
 
+class ThreadRef(CommandInput):
+    thread_id: Id
+
+
 @dataclass(frozen=True)
 class Chars(GroupedMetadata):
     """Bounds for text: `Annotated[str, Chars(120)]` is at most 120 characters, without NUL

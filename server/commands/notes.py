@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from server.actions.notes import MAX_NOTE, do_add_note
-from server.commands.inputs import Chars, CommandInput, Id, NoInput
+from server.commands.inputs import Chars, NoInput, ThreadRef
 from server.commands.registry import Call, Command, Rest
 from server.commands.results import NoteAdded, Notes, People
 from server.errors import NotFound
 from server.queries.notes import mentionable, thread_notes
-
-
-class ThreadRef(CommandInput):
-    thread_id: Id
 
 
 class NoteInput(ThreadRef):

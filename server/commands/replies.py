@@ -17,15 +17,11 @@ from server.actions.replies import (
     do_submit,
     do_withdraw,
 )
-from server.commands.inputs import Chars, CommandInput, Id
+from server.commands.inputs import Chars, CommandInput, Id, ThreadRef
 from server.commands.registry import Call, Command, Rest
 from server.commands.results import Approvals, Queued, ReplyOutcome, ReplyPanel
 from server.errors import Conflict, NotFound
 from server.queries.replies import approvals_queue, thread_reply
-
-
-class ThreadRef(CommandInput):
-    thread_id: Id
 
 
 class SubmitInput(ThreadRef):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from server.actions.claims import do_assign, do_claim, do_release
 from server.actions.threads import MAX_TAGS, do_update_thread
-from server.commands.inputs import AnyFlag, Chars, CommandInput, Id, NoInput
+from server.commands.inputs import AnyFlag, Chars, CommandInput, Id, NoInput, ThreadRef
 from server.commands.registry import Call, Command, Rest
 from server.commands.results import (
     Assigned,
@@ -43,10 +43,6 @@ class ThreadListInput(CommandInput):
         None, description="text in the excerpt, the author's name or handle")
     limit: int = Field(500, ge=1, le=5000)
     before: Id | None = Field(None, description="only thread ids below this one")
-
-
-class ThreadRef(CommandInput):
-    thread_id: Id
 
 
 class ClaimInput(ThreadRef):

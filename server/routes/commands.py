@@ -1,8 +1,9 @@
 """REST over the command registry: one route per command that declares a path.
 
-Path parameters become input fields (Starlette's int convertor keeps /api/threads/abc a 404);
-GET and DELETE read the rest of the input from the query string, the others from a JSON
-object body. Errors leave through the app's DeskError handler as the documented JSON.
+Path parameters become input fields, read like query values (so /api/threads/abc is a 400
+naming thread_id, not an unmatched route); GET and DELETE read the rest of the input from
+the query string, the others from a JSON object body. Errors leave through the app's
+DeskError handler as the documented JSON.
 """
 
 from __future__ import annotations
@@ -18,21 +19,14 @@ from starlette.routing import Route
 from server.commands.registry import Call, Command, Registry
 from server.routes.common import caller, desk_of, json_body
 
-PARAMETER = re.compile(r"\{(\w+)\}")
 QUERY_METHODS = {"GET", "DELETE"}
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,30}")
 
 
-def starlette_path(command: Command) -> str:
-    """The declared path with int convertors for the input's integer fields."""
-    assert command.rest is not None
-    fields = command.input.model_fields
-
-    def convert(match: re.Match[str]) -> str:
-        name = match.group(1)
-        annotation = fields[name].annotation
-        return f"{{{name}:int}}" if annotation is int else match.group(0)
-
-    return PARAMETER.sub(convert, command.rest.path)
+def _path_values(params: dict[str, str]) -> dict[str, object]:
+    """Path segments that are whole numbers as ints (the model bounds them); anything else
+    stays text, which a number field refuses with its name."""
+    return {k: int(v) if WHOLE_NUMBER.fullmatch(v) else v for k, v in params.items()}
 
 
 def endpoint(command: Command) -> Callable[[Request], Awaitable[JSONResponse]]:
@@ -47,10 +41,9 @@ def endpoint(command: Command) -> Callable[[Request], Awaitable[JSONResponse]]:
         if rest.method in QUERY_METHODS:
             # An empty query value means "not given", as it does in a form.
             data = {k: v for k, v in request.query_params.items() if v != ""}
-            data |= {k: str(v) for k, v in request.path_params.items()}
-            answer = await command.serve(call, data, strings=True)
+            answer = await command.serve(call, data | request.path_params, strings=True)
         else:
-            data = await json_body(request) | request.path_params
+            data = await json_body(request) | _path_values(request.path_params)
             answer = await command.serve(call, data)
         return JSONResponse(answer, status_code=rest.status)
 
@@ -59,5 +52,5 @@ def endpoint(command: Command) -> Callable[[Request], Awaitable[JSONResponse]]:
 
 
 def routes(registry: Registry) -> list[Route]:
-    return [Route(starlette_path(c), endpoint(c), methods=[c.rest.method])
+    return [Route(c.rest.path, endpoint(c), methods=[c.rest.method])
             for c in registry if c.rest is not None]
