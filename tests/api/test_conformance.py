@@ -33,7 +33,7 @@ def schemathesis(url: str, token: str, examples: int) -> subprocess.CompletedPro
 
 def check(run: subprocess.CompletedProcess[str]) -> None:
     assert run.returncode == 0, run.stdout[-12000:]
-    assert "Tested: " in run.stdout and "No failures" not in run.stderr
+    assert "Tested: " in run.stdout, run.stdout[-2000:]
 
 
 def test_every_answer_to_an_admin_conforms_to_the_schema(api_desk: ApiDesk) -> None:

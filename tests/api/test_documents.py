@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 
 from server.commands import desk_commands
 from server.events import EVENT_TYPES
+from server.permissions import DEFAULT_ROLES, PERMISSIONS
 from tests.api.conftest import ApiDesk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +88,16 @@ def test_the_reference_page_is_served_in_both_languages(api_desk: ApiDesk) -> No
     assert 'spec-url="/openapi.json"' in english.text
     script = http.get("/static/vendor/redoc.standalone.js")
     assert script.status_code == 200 and len(script.content) > 100_000
+
+
+def test_the_roles_table_in_the_docs_is_the_desks() -> None:
+    rows = [line.split("|")[1:-1] for line in (ROOT / "docs/permissions.md").read_text()
+            .splitlines() if line.startswith("| `")]
+    header = next(line for line in (ROOT / "docs/permissions.md").read_text().splitlines()
+                  if line.startswith("| permission"))
+    roles = [cell.strip() for cell in header.split("|")[3:-1]]
+
+    table = {role: sorted(row[0].strip(" `") for row in rows if row[2 + n].strip() == "yes")
+             for n, role in enumerate(roles)}
+    assert table == {role: sorted(found) for role, found in DEFAULT_ROLES.items()}
+    assert {row[0].strip(" `") for row in rows} == set(PERMISSIONS)
