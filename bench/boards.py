@@ -146,6 +146,8 @@ def _collect(boards: list[Board], shared: _Shared, accepted: dict[int, float],
              started: dict[int, float]) -> dict[str, Any]:
     latencies = array("d")  # from the sender's 200
     from_start = array("d")  # from the moment the sender began the request
+    from_stored = array("d")  # from the server's time on the message
+    stored = {n: _wall(t) for n, t in shared.stored.items() if n in accepted}
     missing = 0
     boards_missing = 0
     last = 0.0
@@ -158,6 +160,8 @@ def _collect(boards: list[Board], shared: _Shared, accepted: dict[int, float],
             else:
                 latencies.append((got - at) * 1000)
                 from_start.append((got - started[number]) * 1000)
+                if number in stored:
+                    from_stored.append((got - stored[number]) * 1000)
         missing += gap
         boards_missing += gap > 0
         if board.got:
@@ -165,7 +169,8 @@ def _collect(boards: list[Board], shared: _Shared, accepted: dict[int, float],
     return {
         "latencies": latencies.tobytes(),
         "from_start": from_start.tobytes(),
-        "stored": {n: _wall(t) for n, t in shared.stored.items() if n in accepted},
+        "from_stored": from_stored.tobytes(),
+        "stored": stored,
         "missing": missing,
         "boards_missing": boards_missing,
         "dupes": sum(b.dupes for b in boards),
@@ -217,6 +222,7 @@ def _worker(conn: Connection) -> None:
 class Collected:
     latencies_ms: list[float] = field(default_factory=list)  # (post, board): 200 -> board
     from_start_ms: list[float] = field(default_factory=list)  # request start -> board
+    from_stored_ms: list[float] = field(default_factory=list)  # server's time -> board
     stored: dict[int, float] = field(default_factory=dict)  # post -> server's wall time on it
     missing: int = 0
     boards_missing: int = 0
@@ -278,7 +284,8 @@ class BoardPool:
         request's start (`started`): wall times per post number, as the sender saw them."""
         out = Collected()
         for part in self._all("collect", (accepted, started)):
-            for key, into in (("latencies", out.latencies_ms), ("from_start", out.from_start_ms)):
+            for key, into in (("latencies", out.latencies_ms), ("from_start", out.from_start_ms),
+                              ("from_stored", out.from_stored_ms)):
                 chunk = array("d")
                 chunk.frombytes(part[key])
                 into.extend(chunk)

@@ -135,7 +135,8 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "latency_ms": percentiles(got.latencies_ms),
         "latency_from_start_ms": percentiles(got.from_start_ms),
         "webhook_ms": {"p50": webhook["p50"], "p99": webhook["p99"]},
-        "breakdown_ms": breakdown(sent, got.stored),
+        "breakdown_ms": {**breakdown(sent, got.stored),
+                         "stored_to_board": percentiles(got.from_stored_ms, (50, 99))},
         "lost": got.missing, "boards_missing_posts": got.boards_missing, "duplicates": got.dupes,
         "drain": drain, "board_drops": got.drops, "board_reloads": got.reloads,
         "batches_per_board_per_s": round(got.batches / max(pool.size, 1) / elapsed, 1),
@@ -153,7 +154,8 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
 def breakdown(sent: Sent, stored: dict[int, float]) -> dict[str, Any]:
     """Where a post's time goes before the boards, per accepted post: from the request's start
     to the server's time on the message (the desk: when the group-commit batch storing it
-    began; the floor: when its handler took it), and from there to the sender's 200."""
+    began; the floor: when its handler took it), and from there to the sender's 200 (and,
+    per (post, board), to the board: `stored_to_board`)."""
     posts = [n for n in stored if n in sent.accepted]
     return {
         "posts": len(posts),

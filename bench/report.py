@@ -72,7 +72,8 @@ def fanout(data: dict[str, Any]) -> str:
         ways.append([
             c["config"], c["boards"], c["rate"], _pair(sent), _pair(lat),
             _pair(c["webhook_ms"]), _pair(parts.get("start_to_stored")),
-            _pair(parts.get("stored_to_200")), c.get("sender_late_starts"),
+            _pair(parts.get("stored_to_200")), _pair(parts.get("stored_to_board")),
+            c.get("sender_late_starts"),
             c.get("sender_cpu_percent"),
         ])
     memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
@@ -97,7 +98,8 @@ def fanout(data: dict[str, Any]) -> str:
         "",
         "FAN-OUT LATENCY, WHERE IT GOES  (p50 / p99 ms)",
         table(["config", "boards", "posts/s", "send -> board", "200 -> board", "send -> 200",
-               "send -> stored", "stored -> 200", "late starts", "sender CPU%"], ways),
+               "send -> stored", "stored -> 200", "stored -> board", "late starts",
+               "sender CPU%"], ways),
         "send: the sender begins the webhook request; stored: the server's time on the "
         "message (created_at: on the desk when the group-commit batch that stores it began, "
         "after HTTP, signature and the wait in the ingest queue; on the floor when its handler "
