@@ -4,7 +4,10 @@ One Python process cannot keep up with a thousand Socket.IO clients at full spee
 boards live in worker processes (multiprocessing, spawn). Each board is a real
 python-socketio AsyncClient on the websocket transport that resumes like the board page does
 and notes, per post, the wall-clock time its `events` batch arrived. The parent hands over
-the times the sender saw each webhook accepted; the workers turn both into latencies.
+the times the sender began each accepted webhook and saw its 200; the workers turn those
+into two latencies per (post, board). Each worker also keeps, once per post, the server's
+own time on the message (`created_at`: on the desk when the batch that stored it began),
+which splits a post's way into sender -> server -> 200 and server -> board.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import multiprocessing as mp
 import time
 from array import array
 from dataclasses import dataclass, field
+from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -27,11 +31,16 @@ CONNECT_AT_ONCE = 25
 RECONNECT_ATTEMPTS = 20
 
 
+@dataclass
 class _Shared:
-    """What every board of one worker shares: the current run's tag, and whether we are done."""
+    """What every board of one worker shares: the current run's tag, the server's time on
+    each post of it, and whether we are done."""
 
-    prefix = "\0"  # matches no post until a run starts
-    closing = False
+    prefix: str = "\0"  # matches no post until a run starts
+    closing: bool = False
+    # Post number -> the message's created_at as the server sent it (noted by the first
+    # board that gets the post, and parsed only when collecting: the boards are CPU-bound).
+    stored: dict[int, str] = field(default_factory=dict)
 
 
 class Board:
@@ -67,6 +76,8 @@ class Board:
                 self.dupes += 1
             else:
                 self.got[number] = now
+                if number not in self.shared.stored:
+                    self.shared.stored[number] = event["payload"]["message"]["created_at"]
 
     def on_disconnect(self, *_: Any) -> None:
         if self.live and not self.shared.closing:
@@ -127,8 +138,16 @@ async def _connect(
     return {"connected": len(boards), "errors": errors}
 
 
-def _collect(boards: list[Board], accepted: dict[int, float]) -> dict[str, Any]:
-    latencies = array("d")
+def _wall(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _collect(boards: list[Board], shared: _Shared, accepted: dict[int, float],
+             started: dict[int, float]) -> dict[str, Any]:
+    latencies = array("d")  # from the sender's 200
+    from_start = array("d")  # from the moment the sender began the request
+    from_stored = array("d")  # from the server's time on the message
+    stored = {n: _wall(t) for n, t in shared.stored.items() if n in accepted}
     missing = 0
     boards_missing = 0
     last = 0.0
@@ -140,12 +159,18 @@ def _collect(boards: list[Board], accepted: dict[int, float]) -> dict[str, Any]:
                 gap += 1
             else:
                 latencies.append((got - at) * 1000)
+                from_start.append((got - started[number]) * 1000)
+                if number in stored:
+                    from_stored.append((got - stored[number]) * 1000)
         missing += gap
         boards_missing += gap > 0
         if board.got:
             last = max(last, max(board.got.values()))
     return {
         "latencies": latencies.tobytes(),
+        "from_start": from_start.tobytes(),
+        "from_stored": from_stored.tobytes(),
+        "stored": stored,
         "missing": missing,
         "boards_missing": boards_missing,
         "dupes": sum(b.dupes for b in boards),
@@ -170,6 +195,7 @@ async def _serve(conn: Connection) -> None:
             conn.send(await _connect(boards, shared, args))
         elif command == "start":
             shared.prefix = args
+            shared.stored.clear()
             for board in boards:
                 board.got.clear()
                 board.dupes = board.batches = board.drops = board.reloads = 0
@@ -177,7 +203,7 @@ async def _serve(conn: Connection) -> None:
         elif command == "progress":
             conn.send(sum(len(b.got) for b in boards))
         elif command == "collect":
-            conn.send(_collect(boards, args))
+            conn.send(_collect(boards, shared, *args))
         elif command == "close":
             shared.closing = True
             await asyncio.gather(
@@ -194,7 +220,10 @@ def _worker(conn: Connection) -> None:
 
 @dataclass
 class Collected:
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)  # (post, board): 200 -> board
+    from_start_ms: list[float] = field(default_factory=list)  # request start -> board
+    from_stored_ms: list[float] = field(default_factory=list)  # server's time -> board
+    stored: dict[int, float] = field(default_factory=dict)  # post -> server's wall time on it
     missing: int = 0
     boards_missing: int = 0
     dupes: int = 0
@@ -250,12 +279,17 @@ class BoardPool:
     def received(self) -> int:
         return sum(self._all("progress"))
 
-    def collect(self, accepted: dict[int, float]) -> Collected:
+    def collect(self, accepted: dict[int, float], started: dict[int, float]) -> Collected:
+        """Latencies of every (post, board) pair, from the 200 (`accepted`) and from the
+        request's start (`started`): wall times per post number, as the sender saw them."""
         out = Collected()
-        for part in self._all("collect", accepted):
-            chunk = array("d")
-            chunk.frombytes(part["latencies"])
-            out.latencies_ms.extend(chunk)
+        for part in self._all("collect", (accepted, started)):
+            for key, into in (("latencies", out.latencies_ms), ("from_start", out.from_start_ms),
+                              ("from_stored", out.from_stored_ms)):
+                chunk = array("d")
+                chunk.frombytes(part[key])
+                into.extend(chunk)
+            out.stored.update(part["stored"])
             out.missing += part["missing"]
             out.boards_missing += part["boards_missing"]
             out.dupes += part["dupes"]

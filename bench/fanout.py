@@ -1,9 +1,11 @@
 """Fan-out: N boards connected while posts arrive through a real signed webhook at R posts/s.
 
 Each cell sends R posts/s for a few seconds (open loop), waits for the boards to drain, and
-reports deliveries per second, latency from "webhook accepted" to "board received", lost
-posts, and the CPU and memory of the server and of the client processes. The same boards and
-rates run against the floor (bench/floor.py), and every desk cell is set against the floor's.
+reports deliveries per second, latency to "board received" timed two ways (from the
+webhook's 200, and from the moment the sender began the request: what a customer's post
+lives through) with where the time between goes, lost posts, and the CPU and memory of the
+server and of the client processes. The same boards and rates run against the floor
+(bench/floor.py), and every desk cell is set against the floor's.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from bench import infra
 from bench.boards import BoardPool
-from bench.sender import Channel, board_seq, make_channel, make_people, paced
+from bench.sender import Channel, Sent, board_seq, make_channel, make_people, paced
 from bench.stats import kb, mb, percentiles
 
 PEOPLE = 10  # boards share these users' tokens, as a team of ten would
@@ -116,7 +118,7 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
           infra.Usage([os.getpid()], children=False) as sender):
         sent = asyncio.run(paced(target.urls, target.channel, tag, rate, seconds))
         drain = _drain(pool, len(sent.accepted) * pool.size)
-    got = pool.collect(sent.accepted)
+    got = pool.collect(sent.accepted, sent.started)
     delivered = len(got.latencies_ms)
     # The nominal window of n posts at R/s is n/R; a server that falls behind stretches it.
     elapsed = max(round(rate * seconds) / rate, max(got.last, sent.last) - sent.first)
@@ -131,7 +133,10 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "deliveries": delivered, "deliveries_per_s": round(delivered / elapsed, 1),
         "offered_per_s": rate * pool.size,
         "latency_ms": percentiles(got.latencies_ms),
+        "latency_from_start_ms": percentiles(got.from_start_ms),
         "webhook_ms": {"p50": webhook["p50"], "p99": webhook["p99"]},
+        "breakdown_ms": {**breakdown(sent, got.stored),
+                         "stored_to_board": percentiles(got.from_stored_ms, (50, 99))},
         "lost": got.missing, "boards_missing_posts": got.boards_missing, "duplicates": got.dupes,
         "drain": drain, "board_drops": got.drops, "board_reloads": got.reloads,
         "batches_per_board_per_s": round(got.batches / max(pool.size, 1) / elapsed, 1),
@@ -143,6 +148,21 @@ def run_cell(pool: BoardPool, target: Target, rate: int, seconds: float) -> dict
         "server_cpu_wait_percent": round(server.wait_percent),
         "client_cpu_wait_percent": round(clients.wait_percent),
         "sender_cpu_percent": round(sender.cpu_percent),
+    }
+
+
+def breakdown(sent: Sent, stored: dict[int, float]) -> dict[str, Any]:
+    """Where a post's time goes before the boards, per accepted post: from the request's start
+    to the server's time on the message (the desk: when the group-commit batch storing it
+    began; the floor: when its handler took it), and from there to the sender's 200 (and,
+    per (post, board), to the board: `stored_to_board`)."""
+    posts = [n for n in stored if n in sent.accepted]
+    return {
+        "posts": len(posts),
+        "start_to_stored": percentiles([1000 * (stored[n] - sent.started[n]) for n in posts],
+                                       (50, 99)),
+        "stored_to_200": percentiles([1000 * (sent.accepted[n] - stored[n]) for n in posts],
+                                     (50, 99)),
     }
 
 
@@ -222,7 +242,9 @@ def run(configs: list[Config], cells: list[tuple[int, int]], seconds: float, fol
     return {
         "seconds_per_cell": seconds, "coalesce_ms": coalesce_ms, "client_processes": procs,
         "configs": [c.label for c in configs], "cells": found, "memory_per_board": memory,
-        "note": "latency = board receipt - sender's time of the webhook's 200 (one machine, "
-                "one clock); deliveries/s = (post, board) pairs delivered / (first send .. "
-                "last receipt, at least the nominal sending window)",
+        "note": "latency = board receipt - sender's time of the webhook's 200; latency from "
+                "start = board receipt - sender's time it began the request (one machine, one "
+                "clock); breakdown: request start -> the message's created_at (the desk: its "
+                "batch began) -> 200; deliveries/s = (post, board) pairs delivered / (first "
+                "send .. last receipt, at least the nominal sending window)",
     }

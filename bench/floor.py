@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import socketio
@@ -24,8 +25,8 @@ POLL_SECONDS = 1.0
 
 
 def card(number: int, raw: dict[str, Any]) -> dict[str, Any]:
-    """The shape and size of a desk ThreadCard."""
-    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    """The shape and size of a desk ThreadCard, stamped (like the desk) when it is stored."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     author = raw.get("author") or {}
     return {
         "id": number, "network": "webhook", "channel_id": 1, "channel_name": "Bench webhook",

@@ -70,6 +70,7 @@ async def _keep_alive_flood(url: str, channel: Any, tag: str, count: int, concur
                     sent.fail(f"HTTP {status}")
                     continue
                 sent.accepted[n] = done
+                sent.started[n] = began
                 sent.latencies.append(done - began)
         except (OSError, asyncio.IncompleteReadError) as exc:
             sent.fail(type(exc).__name__)

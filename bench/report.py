@@ -44,19 +44,37 @@ def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
+def _pair(figures: dict[str, Any] | None) -> str:
+    """p50 / p99 of a latency, in ms."""
+    if not figures or figures.get("p50") is None:
+        return "-"
+    return f"{_text(figures['p50'])} / {_text(figures['p99'])}"
+
+
 def fanout(data: dict[str, Any]) -> str:
     rows = []
+    ways = []
     for c in data["cells"]:
         lat = c["latency_ms"]
+        sent = c.get("latency_from_start_ms") or {}
         lost = str(c["lost"]) if c["drain"] == "complete" else f"{c['lost']} ({c['drain']})"
         rows.append([
             c["config"], c["boards"], c["rate"], c.get("accepted_per_s"), c["deliveries_per_s"],
-            _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"], lost,
+            _ratio(c.get("ratio_to_floor")), lat["p50"], lat["p95"], lat["p99"],
+            sent.get("p50"), sent.get("p99"), lost,
             c.get("board_drops", 0), sum(c["send_failures"].values()) + c.get("posts_unsent", 0),
             c["webhook_ms"]["p99"],
             c["server_cpu_percent"], c.get("server_cpu_wait_percent"),
             c.get("server_cpu_us_per_delivery"), c["server_peak_rss_mb"],
             c["client_cpu_percent"],
+        ])
+        parts = c.get("breakdown_ms") or {}
+        ways.append([
+            c["config"], c["boards"], c["rate"], _pair(sent), _pair(lat),
+            _pair(c["webhook_ms"]), _pair(parts.get("start_to_stored")),
+            _pair(parts.get("stored_to_200")), _pair(parts.get("stored_to_board")),
+            c.get("sender_late_starts"),
+            c.get("sender_cpu_percent"),
         ])
     memory = [[m["config"], m["boards"], m["connect_seconds"], m["server_rss_mb"],
                m["kb_per_board"], m["kb_per_added_board"]] for m in data["memory_per_board"]]
@@ -65,15 +83,28 @@ def fanout(data: dict[str, Any]) -> str:
         f"{data['coalesce_ms']} ms, boards spread over {data['client_processes']} client "
         "processes)",
         table(["config", "boards", "posts/s", "taken/s", "deliv/s", "vs floor", "p50 ms",
-               "p95 ms", "p99 ms", "lost", "drops", "not taken", "hook p99 ms", "srv CPU%",
-               "srv wait%", "srv us/deliv", "srv MB", "cli CPU%"], rows),
+               "p95 ms", "p99 ms", "send p50", "send p99", "lost", "drops", "not taken",
+               "hook p99 ms", "srv CPU%", "srv wait%", "srv us/deliv", "srv MB", "cli CPU%"],
+              rows),
         "taken/s: posts the desk accepted per second (not taken: refused, timed out, or "
         "never sent because the desk fell behind); "
         "deliv/s: (post, board) pairs per second (offered = boards x posts/s); lost: pairs "
         "never received; drops: board connections the server dropped (each board reconnects "
         "and resumes); CPU in % of one core; srv wait% = time the server was ready to run but "
-        "had no free CPU; cli = all client processes together",
+        "had no free CPU; cli = all client processes together; p50/p95/p99 ms: from the "
+        "webhook's 200 to the board; send p50/p99: from the moment the sender began the "
+        "request to the board (what a customer's post lives through)",
         f"target: {TARGETS['fanout']}",
+        "",
+        "FAN-OUT LATENCY, WHERE IT GOES  (p50 / p99 ms)",
+        table(["config", "boards", "posts/s", "send -> board", "200 -> board", "send -> 200",
+               "send -> stored", "stored -> 200", "stored -> board", "late starts",
+               "sender CPU%"], ways),
+        "send: the sender begins the webhook request; stored: the server's time on the "
+        "message (created_at: on the desk when the group-commit batch that stores it began, "
+        "after HTTP, signature and the wait in the ingest queue; on the floor when its handler "
+        "took the post); 200: the sender has the answer; late starts: requests that began "
+        "more than 50 ms after their time (the sender fell behind)",
         "",
         "MEMORY PER CONNECTED BOARD  (server RSS after connecting, minus RSS before)",
         table(["config", "boards", "connect s", "RSS MB", "KB/board", "KB/added board"], memory),

@@ -27,9 +27,12 @@ class Channel:
 
 @dataclass
 class Sent:
-    """What a sender observed: when each post was accepted (HTTP 200) and what failed."""
+    """What a sender observed: when each post was sent and accepted (HTTP 200), what failed."""
 
     accepted: dict[int, float] = field(default_factory=dict)  # post number -> wall time
+    # Post number -> wall time its request began (accepted posts only): what the post lives
+    # through from the network's side, the sender's own client and the desk's HTTP included.
+    started: dict[int, float] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds per accepted request
     failures: dict[str, int] = field(default_factory=dict)
     late_starts: int = 0  # requests that began more than 50 ms after their scheduled time
@@ -101,6 +104,7 @@ async def _post_one(
         sent.fail(f"HTTP {response.status_code}")
         return
     sent.accepted[number] = done
+    sent.started[number] = began
     sent.latencies.append(done - began)
 
 

@@ -45,6 +45,9 @@ def test_fanout_loses_no_post_on_the_desk_or_the_floor(figures: dict) -> None:
         assert cell["posts_accepted"] == cell["posts_planned"]
         assert cell["lost"] == 0, cell
         assert cell["latency_ms"]["p99"] is not None
+        # Timed from the request's start too, and split at the server's time on each post.
+        assert cell["latency_from_start_ms"]["p99"] is not None
+        assert cell["breakdown_ms"]["posts"] == cell["posts_accepted"]
     desk = next(c for c in cells if c["target"] == "sqlite")
     assert "ratio_to_floor" in desk
     assert figures["fanout"]["memory_per_board"]
