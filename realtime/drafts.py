@@ -37,7 +37,7 @@ from server.actions.drafts import (
     people,
     writers,
 )
-from server.commands.inputs import CommandInput, Id, NoInput
+from server.commands.inputs import CommandInput, Id, NoInput, ThreadRef
 from server.commands.registry import Call, Command
 from server.errors import Invalid
 from server.i18n import gettext
@@ -55,10 +55,6 @@ CHECK_SECONDS = 5.0
 
 
 Update = Annotated[bytes, Field(max_length=MAX_UPDATE_BYTES)]
-
-
-class ThreadRef(CommandInput):
-    thread_id: Id
 
 
 class JoinInput(ThreadRef):

@@ -16,7 +16,7 @@ from realtime.keeper import ClaimKeeper
 from realtime.presence import MemoryPresence, PresenceStore, RedisPresence, summarize
 from realtime.stream import EventStream, Reload
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
-from server.commands.inputs import CommandInput, Id, Seq
+from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
 from server.errors import Invalid
@@ -31,10 +31,6 @@ DisconnectHook = Callable[[str], Awaitable[None]]
 
 class ResumeInput(CommandInput):
     since: Seq
-
-
-class ThreadRef(CommandInput):
-    thread_id: Id
 
 
 class TypingInput(ThreadRef):
