@@ -141,14 +141,13 @@ async def thread_page(request: Request) -> Response:
     except Unauthenticated:
         return _to_login(request)
     card = found[thread_id].model_dump(mode="json")
+    # thread.js draws the card, the messages and the other threads from this, as the board
+    # draws its rows from board_data.
     data = {"seq": seq, "thread": card, "messages": messages,
+            "others": [others[i].model_dump(mode="json") for i in other_ids if i in others],
             "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
             "users": [{"id": u.id, "name": u.name} for u in people]}
-    return render(
-        request, "thread.html", thread=card, messages=messages,
-        others=[others[i].model_dump(mode="json") for i in other_ids if i in others],
-        thread_data=data,
-    )
+    return render(request, "thread.html", thread=card, thread_data=data)
 
 
 async def _name_authors(desk: Desk, messages: list[dict[str, Any]]) -> None:
