@@ -17,7 +17,11 @@ from typing import Any, Protocol
 log = logging.getLogger("tandem.bus")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Reconnected = Callable[[], Awaitable[None]]
 CHANNEL = "tandem:bus"
+# Every Redis command gives up after this long: a hung Redis must not hang a request,
+# a board command or /readyz (redis-py would otherwise retry ten times with backoff).
+COMMAND_TIMEOUT = 1.0
 
 
 class Bus(Protocol):
@@ -50,13 +54,31 @@ class LocalBus:
 class RedisBus:
     def __init__(self, url: str) -> None:
         import redis.asyncio as redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
-        self._redis = redis.from_url(url, health_check_interval=15)
+        # Commands: short timeouts, one retry (a pooled connection may be stale after a
+        # restart). The subscription has a client of its own: it waits for messages
+        # without a read timeout, and notices a dead Redis by its health checks.
+        self._redis = redis.from_url(
+            url, socket_timeout=COMMAND_TIMEOUT / 2, socket_connect_timeout=COMMAND_TIMEOUT / 2,
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._subscriber = redis.from_url(
+            url, health_check_interval=5, socket_connect_timeout=COMMAND_TIMEOUT,
+            socket_keepalive=True,
+        )
         self._task: asyncio.Task[None] | None = None
+        self._reconnected: list[Reconnected] = []
 
     @property
     def client(self) -> Any:
         return self._redis
+
+    def on_reconnect(self, hook: Reconnected) -> None:
+        """Call `hook` each time the subscription is back after Redis was lost, to put
+        back what lives only in Redis (presence: a restarted Redis forgot everyone)."""
+        self._reconnected.append(hook)
 
     async def start(self, on_message: Handler) -> None:
         # A desk whose Redis is down still starts (and says so on /readyz); the listener
@@ -67,11 +89,16 @@ class RedisBus:
             await asyncio.wait_for(ready.wait(), 5)
 
     async def _listen(self, on_message: Handler, ready: asyncio.Event) -> None:
+        lost = False
         while True:
             try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     ready.set()
+                    if lost:
+                        lost = False
+                        log.info("redis bus subscribed again")
+                        await self._announce_reconnect()
                     async for raw in pubsub.listen():
                         try:
                             await on_message(json.loads(raw["data"]))
@@ -81,24 +108,36 @@ class RedisBus:
                 raise
             except Exception:
                 # What was published meanwhile is gone; the event stream's poll repairs it.
-                log.warning("redis bus lost its subscription; reconnecting", exc_info=True)
+                if not lost:
+                    log.warning("redis bus lost its subscription; reconnecting", exc_info=True)
+                lost = True
                 ready.set()
-                await asyncio.sleep(1)
+                await asyncio.sleep(0.5)
+
+    async def _announce_reconnect(self) -> None:
+        for hook in self._reconnected:
+            try:
+                await hook()
+            except Exception:
+                log.exception("after the redis bus came back, %r failed", hook)
 
     async def publish(self, message: dict[str, Any]) -> None:
         try:
-            await self._redis.publish(CHANNEL, json.dumps(message, separators=(",", ":")))
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                await self._redis.publish(CHANNEL, json.dumps(message, separators=(",", ":")))
         except Exception:
             log.warning("redis publish failed; subscribers catch up by polling", exc_info=True)
 
     async def ping(self) -> None:
-        await self._redis.ping()
+        async with asyncio.timeout(COMMAND_TIMEOUT):
+            await self._redis.ping()
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         await self._redis.aclose()
+        await self._subscriber.aclose()
 
 
 def make_bus(redis_url: str | None) -> Bus:

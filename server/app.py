@@ -31,6 +31,7 @@ from server.i18n import gettext
 from server.pauses import freeze_startup_objects
 from server.routes import admin_api, api, escalation, health, network_webhooks, replies, webhooks
 from server.routes.common import error_response
+from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
-        exception_handlers={DeskError: desk_error},
+        exception_handlers={**FAILURE_HANDLERS, DeskError: desk_error},
     )
     app.add_middleware(CallerMiddleware, desk=desk)
     app.state.desk = desk

@@ -14,27 +14,23 @@ from server.actions.channels import channel_with_secret
 from server.actions.ingest import IngestBusy, do_ingest
 from server.errors import NotFound
 from server.routes.common import desk_of
+from server.routes.failures import error_body
+from server.routes.webhook_input import channel_id_of, read_body
 
-MAX_BODY = 1024 * 1024
+
+def refused(rejected: WebhookRejected) -> JSONResponse:
+    return JSONResponse(error_body(rejected.status, rejected.message),
+                        status_code=rejected.status)
 
 
-async def read_body(request: Request) -> bytes:
-    """The raw body (signatures are over it), refused with 413 past MAX_BODY."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise WebhookRejected(413, "body too large")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise WebhookRejected(413, "body too large")
-    return bytes(body)
+def unknown_channel() -> JSONResponse:
+    return JSONResponse(error_body(404, "unknown channel"), status_code=404)
 
 
 async def generic(request: Request) -> JSONResponse:
     desk = desk_of(request)
-    channel_id = int(request.path_params["channel_id"])
     try:
+        channel_id = channel_id_of(request)
         channel, secret = await channel_with_secret(desk.db, desk.box, channel_id)
         if channel.adapter != "webhook":
             raise NotFound("There is no channel %(id)s.", id=channel_id)
@@ -43,9 +39,9 @@ async def generic(request: Request) -> JSONResponse:
             {k.lower(): v for k, v in request.headers.items()}, body, secret, time.time()
         )
     except WebhookRejected as rejected:
-        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        return refused(rejected)
     except NotFound:
-        return JSONResponse({"error": "unknown channel"}, status_code=404)
+        return unknown_channel()
     try:
         result = await do_ingest(desk.db, desk.settings, channel_id, items, channel=channel)
     except IngestBusy as busy:
@@ -55,7 +51,7 @@ async def generic(request: Request) -> JSONResponse:
 
 def busy_answer(busy: IngestBusy) -> JSONResponse:
     """503 at once when the desk cannot store more now: the network sends it again later."""
-    return JSONResponse({"error": "busy, try again later"}, status_code=503,
+    return JSONResponse(error_body(503, "busy, try again later", "busy"), status_code=503,
                         headers={"Retry-After": str(busy.retry_after)})
 
 

@@ -1,0 +1,113 @@
+"""How the desk answers when a request fails outside the actions' own errors.
+
+Every failure has the documented shape `{"error": {"code", "message"}}` for API and
+webhook callers (a browser asking for a page gets the error page instead):
+
+- no such path or method (Starlette's 404/405): `not_found`, `method_not_allowed`;
+- the database unreachable (PostgreSQL stopped or restarting, a dropped connection): 503
+  `unavailable` with `Retry-After`, so networks that retry only on 503/429 send again;
+- anything else: 500 `internal`, with `Connection: close`, because the server closes a
+  kept-alive connection after an unhandled error and the sender must not wait on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from web.templating import render
+
+log = logging.getLogger("tandem.failures")
+
+RETRY_AFTER_SECONDS = 5
+# Paths whose callers are programs: they get JSON whatever they accept.
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz")
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large",
+         415: "unsupported_media_type", 429: "throttled", 503: "unavailable"}
+MESSAGES = {404: "There is nothing at this address.",
+            405: "This address does not answer that method."}
+
+
+def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message}}
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot be reached now (not a bad statement)."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # the driver's error may sit under SQLAlchemy's or a task's
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | OSError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if type(seen).__module__.startswith("asyncpg") and (
+            "Connection" in type(seen).__name__ or "CannotConnect" in type(seen).__name__
+            or "Shutdown" in type(seen).__name__
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _wants_page(request: Request) -> bool:
+    return (not request.url.path.startswith(MACHINE_PREFIXES)
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def _answer(request: Request, status: int, message: str, code: str | None = None,
+            headers: Mapping[str, str] | None = None) -> Response:
+    if _wants_page(request):
+        page = render(request, "error.html", status_code=status, message=message)
+        page.headers.update(headers or {})
+        return page
+    return JSONResponse(error_body(status, message, code), status_code=status, headers=headers)
+
+
+def unavailable(request: Request, close: bool = False) -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if close:
+        headers["Connection"] = "close"
+    return _answer(request, 503, "The desk cannot reach its database right now; try again "
+                   "in a few seconds.", headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = MESSAGES.get(exc.status_code) or str(exc.detail)
+    return _answer(request, exc.status_code, message, headers=exc.headers)
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    """Driver and SQLAlchemy errors raised inside a route: 503 when the database is gone."""
+    if not database_unreachable(exc):
+        raise exc
+    log.warning("database unreachable during %s %s: %r", request.method, request.url.path, exc)
+    return unavailable(request)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """The last resort (Starlette's ServerErrorMiddleware): the connection closes after it."""
+    if database_unreachable(exc):
+        return unavailable(request, close=True)
+    return _answer(request, 500, "Something went wrong on the desk; it has been logged.",
+                   code="internal", headers={"Connection": "close"})
+
+
+# Registered in create_app(); the server-error entry is Starlette's outermost handler.
+HANDLERS: dict[Any, Any] = {
+    HTTPException: http_error,
+    OperationalError: database_error,
+    InterfaceError: database_error,
+    DBAPIError: database_error,
+    OSError: database_error,  # the driver's own (refused, reset, timed out)
+    Exception: server_error,
+}
