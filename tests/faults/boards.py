@@ -23,6 +23,7 @@ class ResumingBoard:
         self.repeats = 0  # events sent again (allowed: the client drops them)
         self._board: LiveBoard | None = None
         self._resuming = asyncio.Lock()
+        self._reconnecting = asyncio.Lock()
 
     def _fresh_client(self) -> LiveBoard:
         board = LiveBoard(self.url, self.token)
@@ -62,9 +63,10 @@ class ResumingBoard:
 
     async def reconnect(self) -> None:
         """Drop the connection (as a flaky network does) and come back from `last`."""
-        await self.disconnect()
-        self.reconnects += 1
-        await self.connect(self.last)
+        async with self._reconnecting:
+            await self.disconnect()
+            self.reconnects += 1
+            await self.connect(self.last)
 
     async def disconnect(self) -> None:
         if self._board is not None:
