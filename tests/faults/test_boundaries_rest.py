@@ -39,11 +39,6 @@ def template_id(api: DeskApi) -> int:
     return made.json()["template"]["id"]
 
 
-@pytest.fixture(scope="module")
-def someone_id(api: DeskApi) -> int:
-    return api.person().id
-
-
 @pytest.fixture
 def unchanged(api: DeskApi, backend: Backend) -> Iterator[None]:
     tables = counts(backend.database_url)
@@ -133,10 +128,3 @@ def test_a_thread_patch_with_an_overlong_reason_is_400(
                             json={"status": "resolved", "reason": "r" * 65})
     refused(answer, 400, "reason")
 
-
-def test_a_users_patch_for_a_real_user_with_a_bad_value_is_400(
-    api: DeskApi, someone_id: int, unchanged: None,
-) -> None:
-    answer = api.http.patch(f"/api/users/{someone_id}", headers=api.admin,
-                            json={"role": "r" * 300})
-    refused(answer, 400, "role")
