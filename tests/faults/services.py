@@ -115,7 +115,18 @@ class ThrowawayRedis:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
 
+    def hang(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as with a stuck server."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def wake(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def remove(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 

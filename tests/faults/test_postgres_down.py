@@ -8,6 +8,7 @@ retries are stored once each, the desk was never restarted, and nothing is half-
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
 import time
@@ -45,6 +46,23 @@ def webhook(http: httpx.Client, channel: WebhookChannel, sent: dict) -> httpx.Re
         "X-Tandem-Signature": sign(channel.secret, stamp, body)})
 
 
+def plain_client_calls(port: int, token: str) -> list[int]:
+    """Four calls on one http.client connection: it reconnects only when told
+    `Connection: close`, so a connection dropped unannounced fails here."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    statuses = []
+    try:
+        for _ in range(2):
+            for path in ("/api/threads", "/api/me"):
+                connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+                answer = connection.getresponse()
+                answer.read()
+                statuses.append(answer.status)
+    finally:
+        connection.close()
+    return statuses
+
+
 def assert_unavailable(answer: httpx.Response) -> None:
     assert answer.status_code == 503, answer.text
     assert int(answer.headers["retry-after"]) > 0
@@ -80,6 +98,7 @@ def test_the_desk_answers_503_while_postgres_is_down_and_recovers(
             assert_unavailable(sender.get("/api/threads", headers=api.admin))
             unknown = sender.get("/api/no-such-path", headers=api.admin)
             assert unknown.status_code in (404, 503) and "error" in unknown.json()
+            assert plain_client_calls(desk.port, token) == [503] * 4
             ready = sender.get("/readyz")
             assert ready.status_code == 503 and "database" in ready.json()["problems"]
             time.sleep(0.5)
