@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger("tandem.bus")
 
@@ -22,6 +23,14 @@ CHANNEL = "tandem:bus"
 # Every Redis command gives up after this long: a hung Redis must not hang a request,
 # a board command or /readyz (redis-py would otherwise retry ten times with backoff).
 COMMAND_TIMEOUT = 1.0
+# After a failed command, others skip Redis this long (answering from local state at once)
+# instead of each waiting out its own timeout; /readyz's ping and the subscriber probe it.
+BACKOFF_SECONDS = 3.0
+T = TypeVar("T")
+
+
+class RedisUnavailable(Exception):
+    """Redis failed a moment ago; the caller falls back without waiting."""
 
 
 class Bus(Protocol):
@@ -70,10 +79,23 @@ class RedisBus:
         )
         self._task: asyncio.Task[None] | None = None
         self._reconnected: list[Reconnected] = []
+        self._skip_until = 0.0
 
     @property
     def client(self) -> Any:
         return self._redis
+
+    async def run(self, command: Callable[[Any], Awaitable[T]]) -> T:
+        """One Redis command within COMMAND_TIMEOUT; refused at once while Redis is failing."""
+        if time.monotonic() < self._skip_until:
+            raise RedisUnavailable()
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                result = await command(self._redis)
+        except Exception:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            raise
+        return result
 
     def on_reconnect(self, hook: Reconnected) -> None:
         """Call `hook` each time the subscription is back after Redis was lost, to put
@@ -97,6 +119,7 @@ class RedisBus:
                     ready.set()
                     if lost:
                         lost = False
+                        self._skip_until = 0.0
                         log.info("redis bus subscribed again")
                         await self._announce_reconnect()
                     async for raw in pubsub.listen():
@@ -122,15 +145,24 @@ class RedisBus:
                 log.exception("after the redis bus came back, %r failed", hook)
 
     async def publish(self, message: dict[str, Any]) -> None:
+        data = json.dumps(message, separators=(",", ":"))
         try:
-            async with asyncio.timeout(COMMAND_TIMEOUT):
-                await self._redis.publish(CHANNEL, json.dumps(message, separators=(",", ":")))
+            await self.run(lambda redis: redis.publish(CHANNEL, data))
+        except RedisUnavailable:
+            pass  # logged when it failed; subscribers catch up by polling
         except Exception:
             log.warning("redis publish failed; subscribers catch up by polling", exc_info=True)
 
     async def ping(self) -> None:
-        async with asyncio.timeout(COMMAND_TIMEOUT):
-            await self._redis.ping()
+        """The readiness probe: always asks Redis (within the timeout), and clears the
+        back-off when it answers."""
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                await self._redis.ping()
+        except Exception:
+            self._skip_until = time.monotonic() + BACKOFF_SECONDS
+            raise
+        self._skip_until = 0.0
 
     async def close(self) -> None:
         if self._task is not None:

@@ -5,20 +5,19 @@ Presence is ephemeral: it lives in memory (one process) or in a Redis hash per t
 longer than STALE_SECONDS.
 
 With Redis, each process also keeps its own viewers in memory: while Redis is down or
-hung, `view` answers from them (this process's viewers only) within COMMAND_TIMEOUT, and
+hung, `view` answers from them (this process's viewers only) without waiting on it, and
 when the bus is back they are written again and announced, so a restarted Redis (which
 forgot everyone) shows every viewer at once rather than at the next refresh.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from typing import Any, Protocol
 
-from realtime.bus import COMMAND_TIMEOUT, Bus, RedisBus
+from realtime.bus import Bus, RedisBus, RedisUnavailable
 
 log = logging.getLogger("tandem.presence")
 
@@ -30,6 +29,12 @@ class PresenceStore(Protocol):
     async def put(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None: ...
     async def remove(self, thread_id: int, sid: str) -> None: ...
     async def entries(self, thread_id: int) -> dict[str, dict[str, Any]]: ...
+
+
+def _note(message: str, exc: Exception) -> None:
+    # The first failure is worth a warning; the skipped calls after it are not.
+    if not isinstance(exc, RedisUnavailable):
+        log.warning(message, exc)
 
 
 class MemoryPresence:
@@ -52,7 +57,6 @@ class MemoryPresence:
 class RedisPresence:
     def __init__(self, bus: RedisBus) -> None:
         self._bus = bus
-        self._redis = bus.client
         self._local = MemoryPresence()
         self._known_threads: set[int] = set()
         bus.on_reconnect(self.announce_again)
@@ -63,9 +67,14 @@ class RedisPresence:
 
     async def _write(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None:
         key = self._key(thread_id)
-        async with asyncio.timeout(COMMAND_TIMEOUT):
-            await self._redis.hset(key, sid, json.dumps(entry))
-            await self._redis.expire(key, int(STALE_SECONDS * 2))
+
+        async def write(redis: Any) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, sid, json.dumps(entry))
+                pipe.expire(key, int(STALE_SECONDS * 2))
+                await pipe.execute()
+
+        await self._bus.run(write)
 
     async def put(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None:
         await self._local.put(thread_id, sid, entry)
@@ -73,23 +82,21 @@ class RedisPresence:
         try:
             await self._write(thread_id, sid, entry)
         except Exception as exc:
-            log.warning("presence kept locally, redis failed: %r", exc)
+            _note("presence kept locally, redis failed: %r", exc)
 
     async def remove(self, thread_id: int, sid: str) -> None:
         await self._local.remove(thread_id, sid)
         try:
-            async with asyncio.timeout(COMMAND_TIMEOUT):
-                await self._redis.hdel(self._key(thread_id), sid)
+            await self._bus.run(lambda redis: redis.hdel(self._key(thread_id), sid))
         except Exception as exc:
             # The entry goes stale in Redis after STALE_SECONDS anyway.
-            log.warning("presence removal not written to redis: %r", exc)
+            _note("presence removal not written to redis: %r", exc)
 
     async def entries(self, thread_id: int) -> dict[str, dict[str, Any]]:
         try:
-            async with asyncio.timeout(COMMAND_TIMEOUT):
-                raw = await self._redis.hgetall(self._key(thread_id))
+            raw = await self._bus.run(lambda redis: redis.hgetall(self._key(thread_id)))
         except Exception as exc:
-            log.warning("presence from this process only, redis failed: %r", exc)
+            _note("presence from this process only, redis failed: %r", exc)
             return await self._local.entries(thread_id)
         # Ours first, then Redis's: a write that failed meanwhile still counts here.
         return {**await self._local.entries(thread_id),
