@@ -21,8 +21,8 @@ from typing import Any
 
 async def measure(token: str) -> dict[str, Any]:
     from server.actions.accounts import actor_for_api_token
-    from server.actions.cards import BoardFilter, board_cards
     from server.db import Database
+    from server.queries.cards import BoardFilter, board_cards
     from server.settings import Settings
 
     db = Database(Settings().database)

@@ -1,17 +1,46 @@
-"""Reading a Socket.IO command's data: what every command handler shares."""
+"""Socket.IO over the command registry: each command answers the event of its name.
+
+A client emits `name` with an object and an acknowledgement callback; the ack is
+`{"ok": true, ...result}` or `{"ok": false, "error": {code, message, ...}}`, the same codes
+and messages as the REST API, in the connection's language.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from server.errors import Invalid
+from server.commands.registry import Call, Command
+from server.errors import DeskError, Invalid, Unauthenticated
+from server.i18n import gettext
+
+if TYPE_CHECKING:
+    from realtime.server import Realtime
+
+log = logging.getLogger("tandem.realtime")
+
+SocketHandler = Callable[..., Awaitable[dict[str, Any]]]
 
 
-def number(data: dict[str, Any], name: str, *, required: bool = True) -> int | None:
-    """An integer field (booleans refused), or None when optional and absent."""
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid("%(name)s must be a number.", name=name)
-    return value
+def socket_handler(realtime: Realtime, command: Command) -> SocketHandler:
+    async def run(sid: str, data: Any = None) -> dict[str, Any]:
+        actor = realtime.actors.get(sid)
+        language = realtime.languages.get(sid, realtime.desk.settings.default_language)
+        try:
+            if actor is None:
+                raise Unauthenticated()
+            if data is None:
+                data = {}
+            if not isinstance(data, dict):
+                raise Invalid("%(name)s expects an object.", name=command.name)
+            call = Call(desk=realtime.desk, actor=actor, language=language,
+                        transport="socket", sid=sid)
+            return {"ok": True, **await command.serve(call, data)}
+        except DeskError as error:
+            return {"ok": False, "error": error.payload(lambda m: gettext(language, m))}
+        except Exception:
+            log.exception("socket command %s failed", command.name)
+            return {"ok": False, "error": {"code": "internal", "message": "Internal error."}}
+
+    return run

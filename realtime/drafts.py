@@ -23,9 +23,10 @@ import asyncio
 import base64
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from realtime.commands import number
+from pydantic import Field
+
 from realtime.draft_docs import DraftDocs, LiveDraft
 from server.actions.drafts import (
     DraftAccess,
@@ -36,6 +37,8 @@ from server.actions.drafts import (
     people,
     writers,
 )
+from server.commands.inputs import CommandInput, Id, NoInput
+from server.commands.registry import Call, Command
 from server.errors import Invalid
 from server.i18n import gettext
 from server.permissions import Actor
@@ -51,15 +54,28 @@ MAX_UPDATE_BYTES = 512 * 1024
 CHECK_SECONDS = 5.0
 
 
-def _bytes(data: dict[str, Any], name: str) -> bytes | None:
-    value = data.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bytearray | memoryview):
-        value = bytes(value)
-    if not isinstance(value, bytes) or len(value) > MAX_UPDATE_BYTES:
-        raise Invalid("%(name)s must be binary data (at most 512 KiB).", name=name)
-    return value
+Update = Annotated[bytes, Field(max_length=MAX_UPDATE_BYTES)]
+
+
+class ThreadRef(CommandInput):
+    thread_id: Id
+
+
+class JoinInput(ThreadRef):
+    state_vector: Update | None = Field(None, description="Yjs v1 state vector of your copy")
+
+
+class UpdateInput(ThreadRef):
+    update: Update = Field(description="a Yjs v1 update")
+    seen_message_id: Id | None = Field(None, description="the newest message you have seen")
+
+
+class AwarenessInput(ThreadRef):
+    update: Update = Field(description="a y-protocols awareness update")
+
+
+class InviteInput(ThreadRef):
+    user_id: Id
 
 
 def _b64(data: bytes) -> str:
@@ -78,20 +94,34 @@ class DraftEditing:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._checker: asyncio.Task[None] | None = None
 
+    def commands(self) -> list[Command]:
+        """The draft's socket commands (Yjs over Socket.IO: binary, so not over REST)."""
+        def draft(name: str, model: type[CommandInput], run: Any, summary: str,
+                  permission: str | None = "thread.view") -> Command:
+            return Command(f"draft.{name}", model, run, summary, permission=permission,
+                           binary=True, tags=("drafts",))
+
+        return [
+            draft("join", JoinInput, self._join,
+                  "Open a thread's reply draft: its state, what you lack, who may write."),
+            draft("update", UpdateInput, self._update,
+                  "Apply a Yjs update to the draft; relayed to every member.",
+                  permission="draft.edit"),
+            draft("awareness", AwarenessInput, self._awareness,
+                  "Relay your cursor and selection (y-protocols awareness)."),
+            draft("leave", ThreadRef, self._leave, "Close the draft.", permission=None),
+            draft("flush", ThreadRef, self._flush, "Save the draft now; answers its text."),
+            draft("access", ThreadRef, self._access_command, "Who may write the draft now."),
+            draft("invite", InviteInput, self._invite,
+                  "The holder invites a colleague to write too.", permission="draft.edit"),
+            draft("uninvite", InviteInput, self._uninvite,
+                  "The holder takes an invitation back.", permission="draft.edit"),
+            draft("writers", NoInput, self._writers, "Who may be invited to write.",
+                  permission="draft.edit"),
+        ]
+
     def install(self) -> None:
-        commands = {
-            "draft.join": self._join,
-            "draft.update": self._update,
-            "draft.awareness": self._awareness,
-            "draft.leave": self._leave,
-            "draft.flush": self._flush,
-            "draft.access": self._access_command,
-            "draft.invite": self._invite,
-            "draft.uninvite": self._uninvite,
-            "draft.writers": self._writers,
-        }
-        for name, handler in commands.items():
-            self.realtime.add_command(name, handler)
+        self.realtime.draft_saver = self.save_thread
         self.realtime.add_bus_handler("draft.update", self._bus_update)
         self.realtime.add_bus_handler("draft.awareness", self._bus_awareness)
         self.realtime.add_bus_handler("draft.sync", self._bus_sync)
@@ -134,19 +164,23 @@ class DraftEditing:
             "invited": [p.model_dump() for p in invited],
         }
 
-    def _member(self, data: dict[str, Any]) -> tuple[int, LiveDraft]:
-        thread_id = number(data, "thread_id")
-        live = self.docs.live.get(thread_id)  # type: ignore[arg-type]
-        if live is None or data["_sid"] not in live.members:
+    def _member(self, call: Call, thread_id: int) -> LiveDraft:
+        live = self.docs.live.get(thread_id)
+        if live is None or call.sid not in live.members:
             raise Invalid("Open the draft first (draft.join).")
-        return thread_id, live  # type: ignore[return-value]
+        return live
+
+    async def save_thread(self, thread_id: int) -> None:
+        """Store this process's unsaved keystrokes of a draft (before a submit reads it)."""
+        live = self.docs.live.get(thread_id)
+        if live is not None:
+            await self.docs.save(live)
 
     # -- commands ---------------------------------------------------------------------
 
-    async def _join(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        thread_id: int = number(data, "thread_id")  # type: ignore[assignment]
-        client_state = _bytes(data, "state_vector") or b"\x00"
-        sid = data["_sid"]
+    async def _join(self, call: Call, data: JoinInput) -> dict[str, Any]:
+        actor, thread_id, sid = call.actor, data.thread_id, str(call.sid)
+        client_state = data.state_vector or b"\x00"
         access = await self._access(actor, thread_id)  # refuses people who may not look
         loaded = thread_id in self.docs.live
         live = await self.docs.open(thread_id)
@@ -169,12 +203,9 @@ class DraftEditing:
             await self._publish("draft.sync", live, state=_b64(live.doc.get_state()))
         return answer
 
-    async def _update(self, actor: Actor, data: dict[str, Any]) -> None:
-        thread_id, live = self._member(data)
-        update = _bytes(data, "update")
-        if update is None:
-            raise Invalid("update is missing.")
-        seen = number(data, "seen_message_id", required=False)
+    async def _update(self, call: Call, data: UpdateInput) -> None:
+        actor, thread_id, update = call.actor, data.thread_id, data.update
+        live = self._member(call, thread_id)
         check_update(update)
         (await self._access(actor, thread_id)).check()
         try:
@@ -183,51 +214,43 @@ class DraftEditing:
             raise Invalid("This is not a document update.") from None
         if not changed:
             return  # a repeat (a resync after reconnecting): nothing to relay or save
-        self.docs.changed(live, actor.id, seen)
+        self.docs.changed(live, actor.id, data.seen_message_id)
         await self._send(live, "draft.update", {"thread_id": thread_id, "update": update},
-                         skip=data["_sid"])
+                         skip=call.sid)
         await self._publish("draft.update", live, update=_b64(update))
 
-    async def _awareness(self, actor: Actor, data: dict[str, Any]) -> None:
-        thread_id, live = self._member(data)
-        update = _bytes(data, "update")
-        if update is None:
-            raise Invalid("update is missing.")
+    async def _awareness(self, call: Call, data: AwarenessInput) -> None:
+        live = self._member(call, data.thread_id)
         relayed = live.awareness.from_member(
-            update, data["_sid"], {"id": actor.id, "name": actor.name}
+            data.update, str(call.sid), {"id": call.actor.id, "name": call.actor.name}
         )
-        await self._send(live, "draft.awareness", {"thread_id": thread_id, "update": relayed},
-                         skip=data["_sid"])
+        await self._send(live, "draft.awareness",
+                         {"thread_id": data.thread_id, "update": relayed}, skip=call.sid)
         await self._publish("draft.awareness", live, update=_b64(relayed))
 
-    async def _leave(self, actor: Actor, data: dict[str, Any]) -> None:
-        await self._leave_one(data["_sid"], number(data, "thread_id"))  # type: ignore[arg-type]
+    async def _leave(self, call: Call, data: ThreadRef) -> None:
+        await self._leave_one(str(call.sid), data.thread_id)
 
-    async def _flush(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    async def _flush(self, call: Call, data: ThreadRef) -> dict[str, Any]:
         """Save now what this process holds, so a submit right after typing sends it all."""
-        _, live = self._member(data)
+        live = self._member(call, data.thread_id)
         if not await self.docs.save(live):
             raise Invalid("The draft could not be saved; try again.")
         return {"version": live.version, "text": live.text()}
 
-    async def _access_command(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        thread_id: int = number(data, "thread_id")  # type: ignore[assignment]
-        return await self._access_json(await self._access(actor, thread_id), data["_sid"])
+    async def _access_command(self, call: Call, data: ThreadRef) -> dict[str, Any]:
+        access = await self._access(call.actor, data.thread_id)
+        return await self._access_json(access, str(call.sid))
 
-    async def _invite(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        invited = await do_invite(
-            self.desk.db, actor, number(data, "thread_id"), number(data, "user_id")  # type: ignore[arg-type]
-        )
+    async def _invite(self, call: Call, data: InviteInput) -> dict[str, Any]:
+        invited = await do_invite(self.desk.db, call.actor, data.thread_id, data.user_id)
         return {"invited": [p.model_dump() for p in invited]}
 
-    async def _uninvite(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        invited = await do_uninvite(
-            self.desk.db, actor, number(data, "thread_id"), number(data, "user_id")  # type: ignore[arg-type]
-        )
+    async def _uninvite(self, call: Call, data: InviteInput) -> dict[str, Any]:
+        invited = await do_uninvite(self.desk.db, call.actor, data.thread_id, data.user_id)
         return {"invited": [p.model_dump() for p in invited]}
 
-    async def _writers(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        actor.require("draft.edit")
+    async def _writers(self, call: Call, _: NoInput) -> dict[str, Any]:
         async with self.desk.db.read() as session:
             found = await writers(session)
         return {"people": [p.model_dump() for p in found]}

@@ -10,24 +10,35 @@ from typing import Any, Protocol
 
 import socketio
 
-from realtime.commands import number
+from realtime.commands import socket_handler
 from realtime.hints import HintPublisher
 from realtime.keeper import ClaimKeeper
 from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
-from server.actions.claims import do_assign, do_claim, do_release
-from server.actions.threads import do_update_thread
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
+from server.commands.inputs import CommandInput, Id, Seq
+from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
-from server.errors import DeskError, Invalid, Unauthenticated
-from server.i18n import gettext, negotiate
+from server.errors import Invalid
+from server.i18n import negotiate
 from server.permissions import Actor
 
 log = logging.getLogger("tandem.realtime")
 
-Handler = Callable[[Actor, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 BusHandler = Callable[[dict[str, Any]], Awaitable[None]]
 DisconnectHook = Callable[[str], Awaitable[None]]
+
+
+class ResumeInput(CommandInput):
+    since: Seq
+
+
+class ThreadRef(CommandInput):
+    thread_id: Id
+
+
+class TypingInput(ThreadRef):
+    typing: bool = True
 
 
 class Service(Protocol):
@@ -54,8 +65,9 @@ class Realtime:
         self.actors: dict[str, Actor] = {}
         self.languages: dict[str, str] = {}
         self.viewing: dict[str, set[int]] = {}
-        # What realtime modules (drafts, ...) plug in: see add_command and the add_* below.
+        # What realtime modules (drafts, ...) plug in: see commands() and the add_* below.
         self.bus_handlers: dict[str, BusHandler] = {}
+        self.draft_saver: Callable[[int], Awaitable[None]] | None = None
         self.disconnect_hooks: list[DisconnectHook] = []
         self.services: list[Service] = []
         self.keeper = ClaimKeeper(
@@ -107,6 +119,15 @@ class Realtime:
         elif kind in self.bus_handlers:
             await self.bus_handlers[kind](message)
 
+    # -- what commands need of the live side (server.desk.LiveConnections) -------------
+
+    def stream_position(self) -> int:
+        return self.stream.upto
+
+    async def flush_draft(self, thread_id: int) -> None:
+        if self.draft_saver is not None:
+            await self.draft_saver(thread_id)
+
     async def sign_out(self, user_id: int) -> None:
         """Close a deactivated person's live connections, here at once and in every other
         process through the bus (they cannot connect again: their sign-in is gone)."""
@@ -122,25 +143,28 @@ class Realtime:
     def _register(self) -> None:
         self.sio.on("connect", self._connect)
         self.sio.on("disconnect", self._disconnect)
-        commands: dict[str, Handler] = {
-            "resume": self._resume_command,
-            "claim": self._claim,
-            "release": self._release,
-            "assign": self._assign,
-            "update": self._update,
-            "view": self._view,
-            "unview": self._unview,
-            "typing": self._typing,
-        }
-        for name, handler in commands.items():
-            self.add_command(name, handler)
 
-    def add_command(self, name: str, handler: Handler) -> None:
-        """Answer the Socket.IO event `name` with `handler(actor, data)`; errors become acks.
+    def serve_commands(self, registry: Registry) -> None:
+        """Answer every socket command of the registry (this module's own among them)."""
+        for command in registry:
+            if command.socket:
+                self.sio.on(command.name, socket_handler(self, command))
 
-        `data` is the client's object plus `_sid`, the connection it came from.
-        """
-        self.sio.on(name, self._command(name, handler))
+    def commands(self) -> list[Command]:
+        """The commands only a live connection has: resume, presence, typing."""
+        return [
+            Command("resume", ResumeInput, self._resume_command,
+                    "Replay every event after `since` to this connection, then go live.",
+                    permission="thread.view", rest=None, tags=("live",)),
+            Command("view", ThreadRef, self._view,
+                    "Say that you look at a thread; answers who else does.",
+                    permission="thread.view", rest=None, tags=("live",)),
+            Command("unview", ThreadRef, self._unview, "Stop looking at a thread.",
+                    permission=None, rest=None, tags=("live",)),
+            Command("typing", TypingInput, self._typing,
+                    "Say that you type in a thread's reply (after view).",
+                    permission="draft.edit", rest=None, tags=("live",)),
+        ]
 
     def add_bus_handler(self, kind: str, handler: BusHandler) -> None:
         """Hand bus messages {"kind": kind, ...} (from every process, this one too) to handler."""
@@ -188,97 +212,36 @@ class Realtime:
             except Exception:
                 log.exception("could not start the grace period for user %s", actor.id)
 
-    def _command(self, name: str, handler: Handler) -> Callable[..., Awaitable[dict[str, Any]]]:
-        async def run(sid: str, data: Any = None) -> dict[str, Any]:
-            actor = self.actors.get(sid)
-            language = self.languages.get(sid, self.desk.settings.default_language)
-            try:
-                if actor is None:
-                    raise Unauthenticated()
-                if data is None:
-                    data = {}
-                if not isinstance(data, dict):
-                    raise Invalid("%(name)s expects an object.", name=name)
-                result = await handler(actor, {**data, "_sid": sid})
-                return {"ok": True, **(result or {})}
-            except DeskError as error:
-                return {"ok": False, "error": error.payload(lambda m: gettext(language, m))}
-            except Exception:
-                log.exception("socket command %s failed", name)
-                return {"ok": False, "error": {"code": "internal", "message": "Internal error."}}
-
-        return run
-
     # -- commands --------------------------------------------------------------------
 
-    async def _resume_command(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        actor.require("thread.view")
-        since = number(data, "since")
-        if since is None or since < 0:
-            raise Invalid("since must be a sequence number.")
+    async def _resume_command(self, call: Call, data: ResumeInput) -> dict[str, Any]:
         try:
-            seq = await self.stream.resume(data["_sid"], actor.id, since)
+            seq = await self.stream.resume(call.sid, call.actor.id, data.since)  # type: ignore[arg-type]
         except Reload:
             return {"reload": True}
         return {"seq": seq}
 
-    async def _claim(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        claim = await do_claim(
-            self.desk.db, actor, number(data, "thread_id"),  # type: ignore[arg-type]
-            self.desk.settings.claim_grace_seconds, take_over=bool(data.get("take_over")),
-        )
-        return {"claim": claim.as_json()}
-
-    async def _release(self, actor: Actor, data: dict[str, Any]) -> None:
-        await do_release(self.desk.db, actor, number(data, "thread_id"))  # type: ignore[arg-type]
-
-    async def _assign(self, actor: Actor, data: dict[str, Any]) -> None:
-        await do_assign(
-            self.desk.db, actor, number(data, "thread_id"),  # type: ignore[arg-type]
-            number(data, "user_id", required=False),
-        )
-
-    async def _update(self, actor: Actor, data: dict[str, Any]) -> None:
-        tags = data.get("tags")
-        if tags is not None and not (
-            isinstance(tags, list) and all(isinstance(t, str) for t in tags)
-        ):
-            raise Invalid("tags must be a list of words.")
-        fields = {}
-        for name in ("status", "priority", "reason"):
-            value = data.get(name)
-            if value is not None and not isinstance(value, str):
-                raise Invalid("%(name)s must be text.", name=name)
-            fields[name] = value
-        await do_update_thread(
-            self.desk.db, actor, number(data, "thread_id"), tags=tags, **fields  # type: ignore[arg-type]
-        )
-
-    async def _view(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-        actor.require("thread.view")
-        thread_id = number(data, "thread_id")
-        sid = data["_sid"]
-        await self.sio.enter_room(sid, f"thread:{thread_id}")
-        self.viewing.setdefault(sid, set()).add(thread_id)  # type: ignore[arg-type]
-        summary = await self._presence_changed(thread_id, sid, self._entry(actor))  # type: ignore[arg-type]
+    async def _view(self, call: Call, data: ThreadRef) -> dict[str, Any]:
+        sid: str = call.sid  # type: ignore[assignment]
+        await self.sio.enter_room(sid, f"thread:{data.thread_id}")
+        self.viewing.setdefault(sid, set()).add(data.thread_id)
+        summary = await self._presence_changed(data.thread_id, sid, self._entry(call.actor))
         return {"presence": summary}
 
-    async def _unview(self, actor: Actor, data: dict[str, Any]) -> None:
-        thread_id = number(data, "thread_id")
-        sid = data["_sid"]
-        await self.sio.leave_room(sid, f"thread:{thread_id}")
-        self.viewing.get(sid, set()).discard(thread_id)
-        await self._presence_changed(thread_id, sid, None)  # type: ignore[arg-type]
+    async def _unview(self, call: Call, data: ThreadRef) -> None:
+        sid: str = call.sid  # type: ignore[assignment]
+        await self.sio.leave_room(sid, f"thread:{data.thread_id}")
+        self.viewing.get(sid, set()).discard(data.thread_id)
+        await self._presence_changed(data.thread_id, sid, None)
 
-    async def _typing(self, actor: Actor, data: dict[str, Any]) -> None:
-        actor.require("draft.edit")
-        thread_id = number(data, "thread_id")
-        if thread_id not in self.viewing.get(data["_sid"], set()):
+    async def _typing(self, call: Call, data: TypingInput) -> None:
+        sid: str = call.sid  # type: ignore[assignment]
+        if data.thread_id not in self.viewing.get(sid, set()):
             raise Invalid("View the thread before typing in it.")
-        entry = self._entry(actor)
-        if data.get("typing", True):
+        entry = self._entry(call.actor)
+        if data.typing:
             entry["typing_at"] = time.time()
-        await self._presence_changed(thread_id, data["_sid"], entry)
+        await self._presence_changed(data.thread_id, sid, entry)
 
     @staticmethod
     def _entry(actor: Actor) -> dict[str, Any]:

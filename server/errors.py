@@ -59,6 +59,11 @@ class NotFound(DeskError):
     code = "not_found"
 
 
+class MethodNotAllowed(DeskError):
+    status = 405
+    code = "method_not_allowed"
+
+
 class Conflict(DeskError):
     status = 409
     code = "conflict"
@@ -72,6 +77,12 @@ class ClaimHeld(Conflict):
             N_("%(holder_name)s is working on this thread."), holder_id=holder_id,
             holder_name=holder_name,
         )
+
+
+class NoPrivatePath(Invalid):
+    """The network has no private path from this public post (or its window has closed)."""
+
+    code = "no_private_path"
 
 
 class Throttled(DeskError):

@@ -113,8 +113,8 @@ async def set_active(request: Request, actor: Actor) -> Response:
             await actions.do_set_active(tx, actor, user_id, active)
     except DeskError as error:
         return await _row_answer(request, user_id, error)
-    if not active and desk.realtime is not None:
-        await desk.realtime.sign_out(user_id)
+    if not active:
+        await desk.live.sign_out(user_id)
     return await _row_answer(request, user_id, None)
 
 

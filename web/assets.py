@@ -16,10 +16,12 @@ NODE_MODULES = ROOT / "node_modules"
 VENDOR: dict[str, str] = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+    "redoc.standalone.js": "redoc/bundles/redoc.standalone.js",
 }
 CDN: dict[str, str] = {
     "htmx.min.js": "htmx.org@2/dist/htmx.min.js",
     "socket.io.min.js": "socket.io-client@4/dist/socket.io.min.js",
+    "redoc.standalone.js": "redoc@2/bundles/redoc.standalone.js",
 }
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.actions.accounts import MIN_PASSWORD
+from server.commands.registry import Call
 from server.errors import DeskError, Forbidden, Unauthenticated
 from server.i18n import gettext
 from server.permissions import DEFAULT_ROLES, Actor
@@ -44,6 +45,16 @@ def client_ip(request: Request) -> str:
 def _role_label(lang: str) -> Callable[[str], str]:
     # Built-in role names are translated for display; roles an admin created show as named.
     return lambda name: gettext(lang, name) if name in DEFAULT_ROLES else name
+
+
+async def run_command(request: Request, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Run a desk command for a page's form, with the same checks as REST and Socket.IO."""
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        raise Unauthenticated()
+    desk = request.app.state.desk
+    call = Call(desk=desk, actor=actor, language=request.state.language, transport="page")
+    return await desk.commands.invoke(call, name, data)
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:

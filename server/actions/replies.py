@@ -15,12 +15,10 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from channels.registry import capabilities
-from server.actions.cards import card
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
 from server.actions.reply_policy import needs_approval
-from server.actions.reply_views import approval_view, messages_json
 from server.actions.windows import closed_window_template, windows
 from server.db import Database, Tx
 from server.errors import N_, Conflict, DeskError, Invalid, NotFound
@@ -34,6 +32,8 @@ from server.events import (
 )
 from server.models import Approval, Channel, Draft, Message, Thread, User, utcnow
 from server.permissions import Actor
+from server.queries.cards import card
+from server.queries.replies import approval_view, messages_json
 
 MAX_REPLY = 10000
 MAX_COMMENT = 2000
@@ -190,7 +190,6 @@ async def do_submit(
     confirm_seen_upto: int | None = None,
 ) -> Outcome:
     """Send the thread's draft, or put it up for approval; or confirm a held approval."""
-    actor.require("reply.submit")
     async with db.write() as tx:
         thread = await check_may_act(tx, actor, thread_id)
         draft = await tx.session.scalar(select(Draft).where(col(Draft.thread_id) == thread_id))
@@ -266,7 +265,6 @@ async def _approval(tx: Tx, approval_id: int) -> tuple[Approval, Thread, Draft |
 async def do_approve(db: Database, actor: Actor, approval_id: int, text: str | None = None
                      ) -> Outcome:
     """Approve a pending reply, optionally corrected; it is sent unless new messages came in."""
-    actor.require("reply.approve")
     async with db.write() as tx:
         approval, thread, draft = await _approval(tx, approval_id)
         if approval.status != "pending":
@@ -299,7 +297,6 @@ async def do_approve(db: Database, actor: Actor, approval_id: int, text: str | N
 
 async def do_reject(db: Database, actor: Actor, approval_id: int, comment: str) -> Outcome:
     """Send a pending reply back to its authors, with a comment; the draft is editable again."""
-    actor.require("reply.approve")
     comment = comment.strip()
     if not comment:
         raise Invalid("Say why the reply is rejected.")
@@ -324,7 +321,6 @@ async def do_reject(db: Database, actor: Actor, approval_id: int, comment: str) 
 
 async def do_withdraw(db: Database, actor: Actor, approval_id: int) -> Outcome:
     """An author takes their reply back from the queue, to change it."""
-    actor.require("reply.submit")
     async with db.write() as tx:
         approval, thread, draft = await _approval(tx, approval_id)
         if approval.status not in OPEN:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlmodel import col
-
-from server.actions.cards import PRIORITIES, STATUSES, card
 from server.actions.claims import check_may_act
 from server.db import Database
 from server.errors import Invalid
 from server.events import ThreadStatusChanged, UserRef, event_row
-from server.models import Message, utcnow
-from server.models.time import iso
+from server.models import utcnow
 from server.permissions import Actor
+from server.queries.cards import PRIORITIES, STATUSES, card
 
 MAX_TAGS = 20
 
@@ -34,7 +30,6 @@ async def do_update_thread(
     tags: list[str] | None = None,
     reason: str | None = None,
 ) -> None:
-    actor.require("thread.update")
     if status is not None and status not in STATUSES:
         raise Invalid("Unknown status %(value)s.", value=status)
     if priority is not None and priority not in PRIORITIES:
@@ -72,26 +67,3 @@ async def do_update_thread(
                 thread_id=thread_id,
             )
         )
-
-
-async def thread_messages(db: Database, actor: Actor, thread_id: int) -> list[dict[str, object]]:
-    actor.require("thread.view")
-    async with db.read() as session:
-        rows = (
-            await session.scalars(
-                select(Message).where(col(Message.thread_id) == thread_id).order_by(col(Message.id))
-            )
-        ).all()
-    return [
-        {
-            "id": m.id,
-            "direction": m.direction,
-            "visibility": m.visibility,
-            "text": m.text,
-            "created_at": iso(m.created_at),
-            "delivery_status": m.delivery_status,
-            "contact_id": m.contact_id,
-            "author_user_id": m.author_user_id,
-        }
-        for m in rows
-    ]

@@ -3,7 +3,6 @@
 Every failure has the documented shape `{"error": {"code", "message"}}` for API and
 webhook callers (a browser asking for a page gets the error page instead):
 
-- no such path or method (Starlette's 404/405): `not_found`, `method_not_allowed`;
 - the database unreachable (PostgreSQL stopped or restarting, a dropped connection): 503
   `unavailable` with `Retry-After`, so networks that retry only on 503/429 send again;
 - anything else: 500 `internal`, with `Connection: close`, because the server closes a
@@ -17,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -31,8 +29,6 @@ MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz")
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
          405: "method_not_allowed", 409: "conflict", 413: "too_large",
          415: "unsupported_media_type", 429: "throttled", 503: "unavailable"}
-MESSAGES = {404: "There is nothing at this address.",
-            405: "This address does not answer that method."}
 
 
 def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
@@ -80,12 +76,6 @@ def unavailable(request: Request, close: bool = False) -> Response:
                    "in a few seconds.", headers=headers)
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    message = MESSAGES.get(exc.status_code) or str(exc.detail)
-    return _answer(request, exc.status_code, message, headers=exc.headers)
-
-
 async def database_error(request: Request, exc: Exception) -> Response:
     """Driver and SQLAlchemy errors raised inside a route: 503 when the database is gone."""
     if not database_unreachable(exc):
@@ -102,9 +92,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
                    code="internal", headers={"Connection": "close"})
 
 
-# Registered in create_app(); the server-error entry is Starlette's outermost handler.
+# Registered in create_app() (which answers Starlette's own 404/405 itself); the
+# `Exception` entry is Starlette's outermost handler.
 HANDLERS: dict[Any, Any] = {
-    HTTPException: http_error,
     OperationalError: database_error,
     InterfaceError: database_error,
     DBAPIError: database_error,

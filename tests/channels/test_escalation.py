@@ -187,6 +187,7 @@ def test_refusals_without_a_private_path_or_with_someone_elses_claim(
     refused = api.call(agent, "POST", f"/api/threads/{plain['id']}/take-private",
                        json={"text": "Hallo"})
     assert refused.status_code == 400 and "no private path" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["code"] == "no_private_path"
 
     page = fake.account("facebook")
     channel = desk.meta_channel(page)

@@ -23,9 +23,3 @@ def test_unknown_paths_and_methods_answer_json(
     assert answer.json()["error"]["code"] == code
     assert answer.json()["error"]["message"]
 
-
-def test_a_browser_asking_for_a_missing_page_gets_the_error_page(api: DeskApi) -> None:
-    answer = api.http.get("/no-such-page", headers={"Accept": "text/html"})
-    assert answer.status_code == 404
-    assert answer.headers["content-type"].startswith("text/html")
-    assert 'role="alert"' in answer.text

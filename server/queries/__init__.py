@@ -1,0 +1,1 @@
+"""Reads: what the board, the pages and the API show, apart from the writes in actions/."""
