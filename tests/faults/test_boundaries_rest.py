@@ -1,11 +1,11 @@
 """Out-of-range input on the REST API: refused with a clear error, and nothing changes.
 
-Decision: an id past the column's range (2^31 and up) in a *path* names nothing, so it
-answers 404 `not_found`, as an unknown id does (and as the webhooks' channel ids do). The
-same number in a *query* or *body* is a bad value: 400 naming the field. Strings past
-their column's length are 400 naming the field. No case may answer 500 or store anything.
-
-These pass once the command registry bounds every input by its model (issue 13, point 1).
+Decision: a number past the column's range (2^31 and up) is a bad value wherever it is,
+in a path, a query or a body: 400 `invalid` naming the field, as the command registry's
+input models answer (an in-range id that names nothing stays 404). Strings past their
+column's length are 400 naming the field. No case may answer 500 or store anything.
+(The webhooks answer 404 "unknown channel" for such a channel id: to a network's sender a
+URL naming no channel is one answer, whatever the number.)
 """
 
 from __future__ import annotations
@@ -58,21 +58,21 @@ def refused(answer: Any, status: int, field: str | None = None) -> None:
         assert field in error["message"], error
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", f"/api/threads/{BIG}", None),
-    ("POST", f"/api/threads/{BIG}/claim", {}),
-    ("POST", f"/api/threads/{BIG}/assign", {"user_id": 1}),
-    ("PATCH", f"/api/threads/{BIG}", {"status": "open"}),
-    ("PATCH", f"/api/users/{BIG}", {"active": False}),
-    ("POST", f"/api/messages/{BIG}/retry", {}),
-    ("POST", f"/api/approvals/{BIG}/approve", {}),
-    ("POST", f"/api/templates/{BIG}/render", {}),
-    ("GET", f"/api/threads/{2**63}", None),
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("GET", f"/api/threads/{BIG}", None, "thread_id"),
+    ("POST", f"/api/threads/{BIG}/claim", {}, "thread_id"),
+    ("POST", f"/api/threads/{BIG}/assign", {"user_id": 1}, "thread_id"),
+    ("PATCH", f"/api/threads/{BIG}", {"status": "open"}, "thread_id"),
+    ("PATCH", f"/api/users/{BIG}", {"active": False}, "user_id"),
+    ("POST", f"/api/messages/{BIG}/retry", {}, "message_id"),
+    ("POST", f"/api/approvals/{BIG}/approve", {}, "approval_id"),
+    ("POST", f"/api/templates/{BIG}/render", {}, "template_id"),
+    ("GET", f"/api/threads/{2**63}", None, "thread_id"),
 ])
-def test_ids_past_the_column_in_a_path_are_404(
-    api: DeskApi, unchanged: None, method: str, path: str, body: dict | None,
+def test_ids_past_the_column_in_a_path_are_400(
+    api: DeskApi, unchanged: None, method: str, path: str, body: dict | None, field: str,
 ) -> None:
-    refused(api.http.request(method, path, headers=api.admin, json=body), 404)
+    refused(api.http.request(method, path, headers=api.admin, json=body), 400, field)
 
 
 @pytest.mark.parametrize(("params", "field"), [({"before": BIG}, "before"),
