@@ -34,7 +34,6 @@ from server.pauses import freeze_startup_objects
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
-from server.routes.failures import error_body
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
@@ -100,8 +99,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         assert isinstance(exc, HTTPException)
         path = request.url.path
         if path.startswith("/webhooks/"):
-            return JSONResponse(error_body(exc.status_code, exc.detail.lower()),
-                                status_code=exc.status_code)
+            return JSONResponse({"error": exc.detail.lower()}, status_code=exc.status_code)
         if path.startswith("/api/") or getattr(request.state, "via_token", False):
             refusal: DeskError = NotFound(N_("There is nothing at %(path)s."), path=path)
             if exc.status_code == 405:

@@ -1,7 +1,8 @@
 """How the desk answers when a request fails outside the actions' own errors.
 
-Every failure has the documented shape `{"error": {"code", "message"}}` for API and
-webhook callers (a browser asking for a page gets the error page instead):
+Every failure has the documented shape: `{"error": {"code", "message"}}` for API callers,
+`{"error": "message"}` on the webhooks (docs/webhooks.md), the error page for a browser
+asking for a page:
 
 - the database unreachable (PostgreSQL stopped or restarting, a dropped connection): 503
   `unavailable` with `Retry-After`, so networks that retry only on 503/429 send again;
@@ -25,14 +26,8 @@ log = logging.getLogger("tandem.failures")
 
 RETRY_AFTER_SECONDS = 5
 # Paths whose callers are programs: they get JSON whatever they accept.
-MACHINE_PREFIXES = ("/api/", "/webhooks/", "/healthz", "/readyz")
-CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large",
-         415: "unsupported_media_type", 429: "throttled", 503: "unavailable"}
-
-
-def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code or CODES.get(status, "error"), "message": message}}
+WEBHOOKS = "/webhooks/"
+MACHINE_PREFIXES = ("/api/", WEBHOOKS, "/healthz", "/readyz")
 
 
 def database_unreachable(exc: BaseException) -> bool:
@@ -59,21 +54,24 @@ def _wants_page(request: Request) -> bool:
             and "text/html" in request.headers.get("accept", ""))
 
 
-def _answer(request: Request, status: int, message: str, code: str | None = None,
+def _answer(request: Request, status: int, code: str, message: str,
             headers: Mapping[str, str] | None = None) -> Response:
     if _wants_page(request):
         page = render(request, "error.html", status_code=status, message=message)
         page.headers.update(headers or {})
         return page
-    return JSONResponse(error_body(status, message, code), status_code=status, headers=headers)
+    body: dict[str, Any] = (
+        {"error": message} if request.url.path.startswith(WEBHOOKS)
+        else {"error": {"code": code, "message": message}})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def unavailable(request: Request, close: bool = False) -> Response:
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if close:
         headers["Connection"] = "close"
-    return _answer(request, 503, "The desk cannot reach its database right now; try again "
-                   "in a few seconds.", headers=headers)
+    return _answer(request, 503, "unavailable", "The desk cannot reach its database right "
+                   "now; try again in a few seconds.", headers=headers)
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
@@ -88,8 +86,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """The last resort (Starlette's ServerErrorMiddleware): the connection closes after it."""
     if database_unreachable(exc):
         return unavailable(request, close=True)
-    return _answer(request, 500, "Something went wrong on the desk; it has been logged.",
-                   code="internal", headers={"Connection": "close"})
+    return _answer(request, 500, "internal", "Something went wrong on the desk; it has been "
+                   "logged.", headers={"Connection": "close"})
 
 
 # Registered in create_app() (which answers Starlette's own 404/405 itself); the

@@ -14,17 +14,17 @@ from server.actions.channels import channel_with_secret
 from server.actions.ingest import IngestBusy, do_ingest
 from server.errors import NotFound
 from server.routes.common import desk_of
-from server.routes.failures import error_body
 from server.routes.webhook_input import channel_id_of, read_body
 
 
+# Webhook senders are networks, not the desk's clients: a refusal is one line of text
+# (docs/webhooks.md), as the OpenAPI document says.
 def refused(rejected: WebhookRejected) -> JSONResponse:
-    return JSONResponse(error_body(rejected.status, rejected.message),
-                        status_code=rejected.status)
+    return JSONResponse({"error": rejected.message}, status_code=rejected.status)
 
 
 def unknown_channel() -> JSONResponse:
-    return JSONResponse(error_body(404, "unknown channel"), status_code=404)
+    return JSONResponse({"error": "unknown channel"}, status_code=404)
 
 
 async def generic(request: Request) -> JSONResponse:
@@ -51,7 +51,7 @@ async def generic(request: Request) -> JSONResponse:
 
 def busy_answer(busy: IngestBusy) -> JSONResponse:
     """503 at once when the desk cannot store more now: the network sends it again later."""
-    return JSONResponse(error_body(503, "busy, try again later", "busy"), status_code=503,
+    return JSONResponse({"error": "busy, try again later"}, status_code=503,
                         headers={"Retry-After": str(busy.retry_after)})
 
 
