@@ -15,7 +15,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,11 +36,30 @@ TOLERANCE_SECONDS = 300
 MAX_ITEMS = 500
 MAX_TEXT = 20000
 SEND_TIMEOUT = 15.0
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)  # a sender's clock may run ahead of ours, not by more
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def storable_text(value: str, name: str) -> None:
+    """Refuse what no database column holds: NUL (PostgreSQL refuses it), invalid Unicode."""
+    if "\x00" in value:
+        raise WebhookRejected(400, f"{name} must not contain the NUL character (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise WebhookRejected(400, f"{name} is not valid Unicode (a lone surrogate)") from None
+
+
+def sane_time(moment: datetime, name: str = "created_at") -> None:
+    """A network's time lies between 1970 and tomorrow; anything else is a broken sender."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK:
+        raise WebhookRejected(400, f"{name} must lie between 1970 and tomorrow")
 
 
 def _text(value: Any, name: str, limit: int = 255, required: bool = True) -> str | None:
@@ -50,7 +69,19 @@ def _text(value: Any, name: str, limit: int = 255, required: bool = True) -> str
         value = str(value)
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise WebhookRejected(400, f"{name} must be text of 1 to {limit} characters")
+    storable_text(value, name)
     return value
+
+
+def _time(value: Any) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise WebhookRejected(400, "created_at must be an ISO 8601 time") from None
+    # Compared before converting: year 1 or 9999 with an offset has no UTC equivalent.
+    sane_time(moment)
+    # A time without an offset is taken as UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _item(raw: Any) -> InboundItem:
@@ -62,18 +93,7 @@ def _item(raw: Any) -> InboundItem:
     visibility = raw.get("visibility", "public")
     if visibility not in ("public", "private"):
         raise WebhookRejected(400, "visibility must be public or private")
-    created_at = None
-    if raw.get("created_at") is not None:
-        try:
-            created_at = datetime.fromisoformat(str(raw["created_at"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise WebhookRejected(400, "created_at must be an ISO 8601 time") from None
-        # A time without an offset is taken as UTC.
-        created_at = (
-            created_at.replace(tzinfo=UTC)
-            if created_at.tzinfo is None
-            else created_at.astimezone(UTC)
-        )
+    created_at = _time(raw["created_at"]) if raw.get("created_at") is not None else None
     return InboundItem(
         external_id=_text(raw.get("id"), "id"),  # type: ignore[arg-type]
         author_id=_text(author.get("id"), "author.id"),  # type: ignore[arg-type]
@@ -114,6 +134,8 @@ class GenericWebhook:
             payload = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise WebhookRejected(400, "body is not valid JSON") from None
+        except RecursionError:  # the route bounds depth first; this keeps the adapter safe
+            raise WebhookRejected(400, "the JSON nests too deep") from None
         raws = payload if isinstance(payload, list) else [payload]
         if not raws or len(raws) > MAX_ITEMS:
             raise WebhookRejected(400, f"send 1 to {MAX_ITEMS} items")

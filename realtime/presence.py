@@ -3,13 +3,23 @@
 Presence is ephemeral: it lives in memory (one process) or in a Redis hash per thread
 (several processes) with a time stamp, so a process that dies leaves nothing behind for
 longer than STALE_SECONDS.
+
+With Redis, each process also keeps its own viewers in memory: while Redis is down or
+hung, `view` answers from them (this process's viewers only) without waiting on it, and
+when the bus is back they are written again and announced, so a restarted Redis (which
+forgot everyone) shows every viewer at once rather than at the next refresh.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any, Protocol
+
+from realtime.bus import Bus, RedisBus, RedisUnavailable
+
+log = logging.getLogger("tandem.presence")
 
 STALE_SECONDS = 90.0
 TYPING_SECONDS = 6.0
@@ -19,6 +29,12 @@ class PresenceStore(Protocol):
     async def put(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None: ...
     async def remove(self, thread_id: int, sid: str) -> None: ...
     async def entries(self, thread_id: int) -> dict[str, dict[str, Any]]: ...
+
+
+def _note(message: str, exc: Exception) -> None:
+    # The first failure is worth a warning; the skipped calls after it are not.
+    if not isinstance(exc, RedisUnavailable):
+        log.warning(message, exc)
 
 
 class MemoryPresence:
@@ -39,24 +55,69 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    def __init__(self, redis: Any) -> None:
-        self._redis = redis
+    def __init__(self, bus: RedisBus) -> None:
+        self._bus = bus
+        self._local = MemoryPresence()
+        self._known_threads: set[int] = set()
+        bus.on_reconnect(self.announce_again)
 
     @staticmethod
     def _key(thread_id: int) -> str:
         return f"tandem:presence:{thread_id}"
 
-    async def put(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None:
+    async def _write(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None:
         key = self._key(thread_id)
-        await self._redis.hset(key, sid, json.dumps(entry))
-        await self._redis.expire(key, int(STALE_SECONDS * 2))
+
+        async def write(redis: Any) -> None:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, sid, json.dumps(entry))
+                pipe.expire(key, int(STALE_SECONDS * 2))
+                await pipe.execute()
+
+        await self._bus.run(write)
+
+    async def put(self, thread_id: int, sid: str, entry: dict[str, Any]) -> None:
+        await self._local.put(thread_id, sid, entry)
+        self._known_threads.add(thread_id)
+        try:
+            await self._write(thread_id, sid, entry)
+        except Exception as exc:
+            _note("presence kept locally, redis failed: %r", exc)
 
     async def remove(self, thread_id: int, sid: str) -> None:
-        await self._redis.hdel(self._key(thread_id), sid)
+        await self._local.remove(thread_id, sid)
+        try:
+            await self._bus.run(lambda redis: redis.hdel(self._key(thread_id), sid))
+        except Exception as exc:
+            # The entry goes stale in Redis after STALE_SECONDS anyway.
+            _note("presence removal not written to redis: %r", exc)
 
     async def entries(self, thread_id: int) -> dict[str, dict[str, Any]]:
-        raw = await self._redis.hgetall(self._key(thread_id))
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        try:
+            raw = await self._bus.run(lambda redis: redis.hgetall(self._key(thread_id)))
+        except Exception as exc:
+            _note("presence from this process only, redis failed: %r", exc)
+            return await self._local.entries(thread_id)
+        # Ours first, then Redis's: a write that failed meanwhile still counts here.
+        return {**await self._local.entries(thread_id),
+                **{k.decode(): json.loads(v) for k, v in raw.items()}}
+
+    async def announce_again(self) -> None:
+        """Write this process's viewers back and tell every process who is looking."""
+        for thread_id in sorted(self._known_threads):
+            mine = await self._local.entries(thread_id)
+            if not mine:
+                self._known_threads.discard(thread_id)
+                continue
+            for sid, entry in mine.items():
+                await self._write(thread_id, sid, {**entry, "seen": time.time()})
+            summary = summarize(await self.entries(thread_id))
+            await self._bus.publish(
+                {"kind": "presence", "thread_id": thread_id, "presence": summary})
+
+
+def make_presence(bus: Bus) -> PresenceStore:
+    return RedisPresence(bus) if isinstance(bus, RedisBus) else MemoryPresence()
 
 
 def summarize(entries: dict[str, dict[str, Any]], now: float | None = None) -> dict[str, Any]:

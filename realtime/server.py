@@ -13,7 +13,7 @@ import socketio
 from realtime.commands import socket_handler
 from realtime.hints import HintPublisher
 from realtime.keeper import ClaimKeeper
-from realtime.presence import MemoryPresence, PresenceStore, RedisPresence, summarize
+from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
 from server.commands.inputs import CommandInput, Seq, ThreadRef
@@ -57,8 +57,7 @@ class Realtime:
             desk.db, self.sio, replay_limit=settings.replay_limit,
             coalesce_ms=settings.coalesce_ms, head_interval=settings.head_interval_seconds,
         )
-        redis = getattr(desk.bus, "client", None)
-        self.presence: PresenceStore = RedisPresence(redis) if redis else MemoryPresence()
+        self.presence: PresenceStore = make_presence(desk.bus)
         self.actors: dict[str, Actor] = {}
         self.languages: dict[str, str] = {}
         self.viewing: dict[str, set[int]] = {}

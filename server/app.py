@@ -33,6 +33,7 @@ from server.i18n import gettext
 from server.pauses import freeze_startup_objects
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
+from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         if path.startswith("/webhooks/"):
             return JSONResponse({"error": exc.detail.lower()}, status_code=exc.status_code)
         if path.startswith("/api/") or getattr(request.state, "via_token", False):
-            refusal = NotFound(N_("There is nothing at %(path)s."), path=path)
+            refusal: DeskError = NotFound(N_("There is nothing at %(path)s."), path=path)
             if exc.status_code == 405:
                 refusal = MethodNotAllowed(N_("%(method)s is not allowed here."),
                                            method=request.method)
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         lifespan=lifespan,
-        exception_handlers={DeskError: desk_error, HTTPException: http_error},
+        exception_handlers={**FAILURE_HANDLERS, DeskError: desk_error, HTTPException: http_error},
     )
     app.add_middleware(CallerMiddleware, desk=desk)
     app.state.desk = desk

@@ -27,7 +27,8 @@ from server.db import Database
 from server.errors import NotFound
 from server.models import Channel, Contact
 from server.routes.common import desk_of
-from server.routes.webhooks import busy_answer, read_body
+from server.routes.webhook_input import channel_id_of, check_items, read_body
+from server.routes.webhooks import busy_answer, refused, unknown_channel
 
 log = logging.getLogger("tandem.webhooks")
 
@@ -35,7 +36,7 @@ log = logging.getLogger("tandem.webhooks")
 async def _channel(request: Request) -> tuple[Channel, ChannelAdapter, str]:
     """The channel the URL names, if its adapter answers on this webhook path."""
     path = request.path_params["path"]
-    channel_id = int(request.path_params["channel_id"])
+    channel_id = channel_id_of(request)
     channel, secret = await channel_with_secret(desk_of(request).db, desk_of(request).box,
                                                 channel_id)
     adapter = ADAPTERS.get(channel.adapter)
@@ -64,9 +65,9 @@ async def handshake(request: Request) -> Response:
         _, adapter, secret = await _channel(request)
         reply = adapter.answer_handshake(dict(request.query_params), secret)
     except WebhookRejected as rejected:
-        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        return refused(rejected)
     except NotFound:
-        return JSONResponse({"error": "unknown channel"}, status_code=404)
+        return unknown_channel()
     return Response(reply.body, media_type=reply.media_type)
 
 
@@ -78,12 +79,13 @@ async def events(request: Request) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         # Delivery reports (WhatsApp's statuses) ride on the same webhook.
         items, updates = read_webhook(adapter, headers, body, secret, time.time())
+        check_items(items)
         await do_record_deliveries(desk.db, channel.id, updates)  # type: ignore[arg-type]
     except WebhookRejected as rejected:
         log.info("webhook for %s refused: %s", request.url.path, rejected.message)
-        return JSONResponse({"error": rejected.message}, status_code=rejected.status)
+        return refused(rejected)
     except NotFound:
-        return JSONResponse({"error": "unknown channel"}, status_code=404)
+        return unknown_channel()
     if not items:
         return JSONResponse({"stored": 0, "duplicates": 0})
     items = await _keep_known_names(desk.db, channel.id, items)  # type: ignore[arg-type]

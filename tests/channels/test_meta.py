@@ -255,14 +255,15 @@ def test_bad_requests_are_refused_and_store_nothing(network_desk: NetworkDesk) -
     body = json.dumps(fake.comment_webhook(comment)).encode()
     url = f"/webhooks/meta/{channel}"
     unsigned = http.post(url, content=body, headers={"Content-Type": "application/json"})
-    forged = http.post(url, content=body,
-                       headers={"X-Hub-Signature-256": expected("wrong secret", body)})
+    json_type = {"Content-Type": "application/json"}
+    forged = http.post(url, content=body, headers={
+        **json_type, "X-Hub-Signature-256": expected("wrong secret", body)})
     garbage = b"{not json"
-    malformed = http.post(url, content=garbage,
-                          headers={"X-Hub-Signature-256": expected(page.app_secret, garbage)})
+    malformed = http.post(url, content=garbage, headers={
+        **json_type, "X-Hub-Signature-256": expected(page.app_secret, garbage)})
     huge = b" " * (1024 * 1024 + 1)
-    oversized = http.post(url, content=huge,
-                          headers={"X-Hub-Signature-256": expected(page.app_secret, huge)})
+    oversized = http.post(url, content=huge, headers={
+        **json_type, "X-Hub-Signature-256": expected(page.app_secret, huge)})
     assert [r.status_code for r in (unsigned, forged, malformed, oversized)] == [401, 401, 400, 413]
     admin = desk.api.admin
     found = http.get("/api/threads", headers=admin, params={"q": "nie gespeichert",

@@ -150,7 +150,7 @@ def test_forged_webhooks_store_nothing(desk: WhatsAppDesk) -> None:
     payload, _ = desk.cloud.message_webhook(number, desk.cloud.customer("Gerd"), "nie gespeichert")
     body = json.dumps(payload).encode()
     url = f"/webhooks/whatsapp/{channel}"
-    unsigned = desk.api.http.post(url, content=body)
+    unsigned = desk.api.http.post(url, content=body, headers={"Content-Type": "application/json"})
     forged = desk.api.http.post(url, content=body, headers=FakeWhatsApp.signed(
         payload, "not the app secret")[1])
     assert [unsigned.status_code, forged.status_code] == [401, 401]

@@ -161,9 +161,10 @@ def test_crc_and_events_through_the_desk(network_desk: NetworkDesk) -> None:
               for _ in range(3)]
     assert stored == [1, 0, 0]
     body = json.dumps(payload).encode()
-    forged = desk.api.http.post(f"/webhooks/x/{channel}", content=body,
-                                headers={"x-twitter-webhooks-signature": expected("x", body)})
-    missing = desk.api.http.post(f"/webhooks/x/{channel}", content=body)
+    json_type = {"Content-Type": "application/json"}
+    forged = desk.api.http.post(f"/webhooks/x/{channel}", content=body, headers={
+        **json_type, "x-twitter-webhooks-signature": expected("x", body)})
+    missing = desk.api.http.post(f"/webhooks/x/{channel}", content=body, headers=json_type)
     assert (forged.status_code, missing.status_code) == (401, 401)
     # A Meta channel does not answer on the X path, nor the other way round.
     assert desk.api.http.get(f"/webhooks/meta/{channel}").status_code == 404

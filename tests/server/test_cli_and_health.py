@@ -71,8 +71,9 @@ def test_readiness_names_an_unreachable_redis(fresh_backend: Backend, tmp_path: 
     try:
         assert httpx.get(desk.url + "/healthz").status_code == 200
         ready = httpx.get(desk.url + "/readyz")
-        assert ready.status_code == 503
-        assert ready.json()["status"] == "unavailable"
+        # Boards and webhooks work without the bus: the process stays in the balancer.
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
         assert "redis" in ready.json()["problems"]
     finally:
         desk.stop()
