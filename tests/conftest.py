@@ -13,6 +13,9 @@ from tests.support.backends import Backend, backend_name, make_backend
 from tests.support.desk_api import DeskApi
 from tests.support.servers import DeskServer, tandem
 
+# One Chromium per session for every browser test (see tests/support/chromium.py).
+pytest_plugins = ["tests.support.chromium"]
+
 ADMIN_EMAIL = "admin@tests.example.com"
 
 
