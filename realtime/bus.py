@@ -1,4 +1,4 @@
-"""The bus between the processes of one desk: in-process, or Redis pub/sub.
+"""The bus between the processes of one desk (server.bus.Bus): in-process, or Redis pub/sub.
 
 Only hints travel on it ("events up to seq N are committed") plus ephemeral messages such
 as presence. Events themselves are read from the database, so a hint lost while Redis
@@ -13,11 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
+
+from server.bus import Bus, BusHandler
 
 log = logging.getLogger("tandem.bus")
 
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
+Handler = BusHandler
 Reconnected = Callable[[], Awaitable[None]]
 CHANNEL = "tandem:bus"
 # Every Redis command gives up after this long: a hung Redis must not hang a request,
@@ -31,13 +33,6 @@ T = TypeVar("T")
 
 class RedisUnavailable(Exception):
     """Redis failed a moment ago; the caller falls back without waiting."""
-
-
-class Bus(Protocol):
-    async def start(self, on_message: Handler) -> None: ...
-    async def publish(self, message: dict[str, Any]) -> None: ...
-    async def ping(self) -> None: ...
-    async def close(self) -> None: ...
 
 
 class LocalBus:
