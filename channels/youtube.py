@@ -107,9 +107,9 @@ class YouTubeAdapter(NetworkApi, TakesNoWebhooks):
                 "Enter the YouTube channel id: UC followed by 22 letters, digits, "
                 "- or _.")
         _number("daily_quota", values.get("daily_quota", ""), 1, 1_000_000_000,
-                "The daily quota is a whole number of units, at least 1.")
+                N_("The daily quota is a whole number of units, at least 1."))
         _number("poll_seconds", values.get("poll_seconds", ""), 1, 86_400,
-                "The poll interval is a whole number of seconds from 1 to 86400.")
+                N_("The poll interval is a whole number of seconds from 1 to 86400."))
 
     async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
         """Check the token with YouTube: it must speak as the channel entered."""
