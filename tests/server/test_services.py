@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from server.services.simulation import SimulatorService
 from server.services.watching import WatchService
 from server.settings import Settings
 from tests.conftest import prepare
-from tests.support.backends import Backend, backend_name, make_backend
+from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
 TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "tandem-simulator"}
@@ -32,11 +31,9 @@ TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "tan
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    made = make_backend(backend_name(), Path(tmp_path_factory.mktemp("services")))
-    prepare(made)
-    yield made
-    for cleanup in made.cleanup:
-        cleanup()
+    with own_backend(tmp_path_factory.mktemp("services")) as made:
+        prepare(made)
+        yield made
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,6 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,7 +35,7 @@ from server.services.watching import WatchService
 from server.settings import Settings
 from tests.conftest import prepare
 from tests.fakes.desk import eventually
-from tests.support.backends import Backend, backend_name, make_backend
+from tests.support.backends import Backend, own_backend
 
 Step = Callable[[ChannelAccount, Mapping[str, Any], Intake], Any]
 
@@ -88,11 +87,9 @@ def fail(error: Exception) -> Step:
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    made = make_backend(backend_name(), Path(tmp_path_factory.mktemp("watching")))
-    prepare(made)
-    yield made
-    for cleanup in made.cleanup:
-        cleanup()
+    with own_backend(tmp_path_factory.mktemp("watching")) as made:
+        prepare(made)
+        yield made
 
 
 @pytest.fixture
