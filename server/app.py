@@ -49,6 +49,7 @@ from web.templating import make_templates, render
 log = logging.getLogger("tandem")
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
+
 def build_desk(settings: Settings, bus: Bus) -> Desk:
     """The desk's parts that hold per-process state, each made once for this app."""
     db = Database(settings.database)
@@ -80,10 +81,10 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
-    running: list[Service] = [keeper, sender, WatchService(desk)]
+    listed: list[Service] = [keeper, sender, WatchService(desk)]
     if settings.simulator_rate > 0:
-        running.append(SimulatorService(desk))
-    services = desk.services = Services(running)
+        listed.append(SimulatorService(desk))
+    services = desk.services = Services(listed)
 
     # Who hears of every committed transaction's events, in this order.
     db.after_commit.extend([

@@ -1,8 +1,8 @@
 """The outbox sender: takes due outbox items and hands them to their channel's adapter.
 
 Every process runs one (a Service); the conditional take in `start_sending` makes sure only
-one of them sends a given attempt. The network call runs outside any transaction, and its outcome is
-written back in a transaction of its own.
+one of them sends a given attempt. The network call runs outside any transaction, and its
+outcome is written back in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ CONCURRENCY = 8
 
 
 class OutboxSender:
-    def __init__(self, desk: Desk, senders: Mapping[str, ReplySender] | None = None) -> None:
+    def __init__(self, desk: Desk) -> None:
         self.desk = desk
-        self.senders = desk.adapters.senders if senders is None else senders
+        self.senders: Mapping[str, ReplySender] = desk.adapters.senders
         self._rounds = Rounds("outbox sender", POLL_SECONDS, self._pick_up)
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._sending: set[int] = set()
