@@ -19,7 +19,6 @@ from server.bus import Bus, BusHandler
 
 log = logging.getLogger("tandem.bus")
 
-Handler = BusHandler
 Reconnected = Callable[[], Awaitable[None]]
 CHANNEL = "tandem:bus"
 # Every Redis command gives up after this long: a hung Redis must not hang a request,
@@ -39,9 +38,9 @@ class LocalBus:
     """One process: publishing is calling the handler."""
 
     def __init__(self) -> None:
-        self._handler: Handler | None = None
+        self._handler: BusHandler | None = None
 
-    async def start(self, on_message: Handler) -> None:
+    async def start(self, on_message: BusHandler) -> None:
         self._handler = on_message
 
     async def publish(self, message: dict[str, Any]) -> None:
@@ -97,7 +96,7 @@ class RedisBus:
         back what lives only in Redis (presence: a restarted Redis forgot everyone)."""
         self._reconnected.append(hook)
 
-    async def start(self, on_message: Handler) -> None:
+    async def start(self, on_message: BusHandler) -> None:
         # A desk whose Redis is down still starts (and says so on /readyz); the listener
         # keeps trying, and the event stream's poll covers the hints missed meanwhile.
         ready = asyncio.Event()
@@ -105,7 +104,7 @@ class RedisBus:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 5)
 
-    async def _listen(self, on_message: Handler, ready: asyncio.Event) -> None:
+    async def _listen(self, on_message: BusHandler, ready: asyncio.Event) -> None:
         lost = False
         while True:
             try:

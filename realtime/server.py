@@ -15,6 +15,7 @@ from realtime.hints import HintPublisher
 from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
+from server.bus import BusHandler
 from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
@@ -25,7 +26,6 @@ from server.services import Service
 
 log = logging.getLogger("tandem.realtime")
 
-BusHandler = Callable[[dict[str, Any]], Awaitable[None]]
 DisconnectHook = Callable[[str], Awaitable[None]]
 UserLeftHook = Callable[[int], Awaitable[None]]
 
