@@ -1,11 +1,17 @@
-"""What every network adapter speaks: normalized inbound items and a small Protocol."""
+"""What every network adapter speaks: normalized inbound items and small Protocols.
+
+`ChannelAdapter` is what every adapter is. What only some can do is a capability Protocol
+below (a webhook receiver, connectable, a watcher, a delivery reporter, a quota user, message
+windows): an adapter has a capability by implementing it, and the desk asks with
+`isinstance`, never by looking for attributes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from datetime import date, datetime
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Visibility = Literal["public", "private"]
 
@@ -141,6 +147,7 @@ class PermanentError(SendError):
     """The network refused the message; sending it again as it is will not help."""
 
 
+@runtime_checkable
 class ReplySender(Protocol):
     """The outgoing half of a network. Calls are idempotent per `idempotency_key`: sending
     the same key twice must never publish twice (pass it to the network, or dedupe)."""
@@ -154,6 +161,7 @@ class ReplySender(Protocol):
     ) -> SendResult: ...
 
 
+@runtime_checkable
 class ChannelAdapter(ReplySender, Protocol):
     """One network. Adapters never touch the database."""
 
@@ -183,8 +191,9 @@ class Intake(Protocol):
         ...
 
 
+@runtime_checkable
 class ChannelWatcher(Protocol):
-    """A network the desk reads by polling or by a stream (Mastodon, YouTube, e-mail).
+    """Capability: a network the desk reads by polling or by a stream (Mastodon, YouTube, e-mail).
 
     The desk runs one `watch` per active channel across all its processes (a lease decides
     which), restarting it after an error with the cursor of the last delivered batch.
@@ -199,6 +208,87 @@ class ChannelWatcher(Protocol):
         or polling), handing each batch to `intake.deliver` with the cursor that resumes
         after it. Raise TemporaryError (retry_after honoured) or PermanentError (the channel
         stops until an admin reconnects it) when the network refuses."""
+        ...
+
+
+@runtime_checkable
+class WebhookReceiver(Protocol):
+    """Capability: the network posts to the desk at /webhooks/<webhook_path>/<channel id>
+    (GET for its subscription check, POST for its events; see ChannelAdapter)."""
+
+    webhook_path: str
+
+
+@runtime_checkable
+class Connectable(Protocol):
+    """Capability: an admin connects an account of this network on /admin/channels."""
+
+    network: str
+    label: str  # the network's name
+    account_label: str  # what the network calls the account id, marked with N_
+    connect_fields: tuple[ConnectField, ...]
+
+
+@runtime_checkable
+class ChecksSettings(Protocol):
+    """Capability: the adapter checks the connect form's values before anything is stored."""
+
+    def check_fields(self, values: dict[str, str]) -> None:
+        """Raise channels.errors.InvalidSetting for a value the network would not take."""
+        ...
+
+
+@runtime_checkable
+class SetsUpOnConnect(Protocol):
+    """Capability: the adapter tells the network about a newly connected channel (Telegram's
+    setWebhook) or tries its settings once (signing in to a mailbox)."""
+
+    async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
+        """Raise a SendError with the reason people read if it did not work."""
+        ...
+
+
+@runtime_checkable
+class DeliveryReporter(Protocol):
+    """Capability: the network reports on sent messages in the same webhook as its customers'
+    messages (WhatsApp's statuses), read with one signature check."""
+
+    def parse_with_deliveries(
+        self, headers: dict[str, str], body: bytes, secret: str, now: float
+    ) -> tuple[list[InboundItem], list[DeliveryUpdate]]: ...
+
+
+class QuotaLedger(Protocol):
+    """Where a quota user counts the units it spends, shared by every process of the desk."""
+
+    async def spend(self, channel_id: int, day: date, units: int, ceiling: int) -> int | None:
+        """Add `units` if the day's count stays within `ceiling`: the new count, or None."""
+        ...
+
+    async def use_up(self, channel_id: int, day: date, limit: int) -> None:
+        """Count the day as full (the network says the quota is gone)."""
+        ...
+
+    async def used(self, channel_id: int, day: date) -> int: ...
+
+
+@runtime_checkable
+class QuotaUser(Protocol):
+    """Capability: the network allows so many API units a day (YouTube); the desk hands the
+    adapter a ledger in the database, so all its processes count against one figure."""
+
+    def use_quota_ledger(self, ledger: QuotaLedger) -> None: ...
+
+
+@runtime_checkable
+class MessageWindows(Protocol):
+    """Capability: once the message window (Capabilities.message_window_hours) closed, the
+    network takes only an approved template, which a channel may name (WhatsApp). A fact of
+    the network and the channel's settings, so the desk asks the adapter's class."""
+
+    @staticmethod
+    def window_template(config: Mapping[str, Any]) -> str | None:
+        """The template this channel sends after the window, or None if it has none."""
         ...
 
 

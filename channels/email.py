@@ -40,8 +40,8 @@ from channels.email_payload import (
     reply_mail,
 )
 from channels.email_smtp import SmtpServer
+from channels.errors import InvalidSetting
 from channels.http import SentMemory, is_loopback, unpack_secrets
-from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.email")
 
@@ -76,26 +76,36 @@ class MailSettings:
         return self.address.rsplit("@", 1)[1]
 
 
-def problem(values: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
-    """What is wrong with a mailbox's settings (a message and its parameters), or None."""
+def problem(values: Mapping[str, str]) -> InvalidSetting | None:
+    """What is wrong with a mailbox's settings, or None."""
     if not ADDRESS.match(values.get("account_id", "")):
-        return N_("Enter the channel's e-mail address, like service@example.com."), {}
+        return InvalidSetting("account_id",
+                              N_("Enter the channel's e-mail address, like service@example.com."))
     for side in ("imap", "smtp"):
         what = side.upper()
         host = values.get(f"{side}_host", "")
         if not HOST.match(host):
-            return N_("Enter the %(what)s server's host name."), {"what": what}
+            return InvalidSetting(side + "_host", N_("Enter the %(what)s server's host name."),
+                                  what=what)
         port = values.get(f"{side}_port", "")
         if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
-            return N_("The %(what)s port must be a number from 1 to 65535."), {"what": what}
+            return InvalidSetting(side + "_port",
+                                  N_("The %(what)s port must be a number from 1 to 65535."),
+                                  what=what)
         security = values.get(f"{side}_security", "")
         if security not in SECURITIES:
-            return N_("The %(what)s security must be ssl, starttls or none."), {"what": what}
+            return InvalidSetting(side + "_security",
+                                  N_("The %(what)s security must be ssl, starttls or none."),
+                                  what=what)
         if security == "none" and not is_loopback(host):
-            return N_("The %(what)s connection must be encrypted (ssl or starttls); none is "
-                      "allowed only on this machine (localhost)."), {"what": what}
+            return InvalidSetting(
+                side + "_security",
+                N_("The %(what)s connection must be encrypted (ssl or starttls); none is "
+                   "allowed only on this machine (localhost)."), what=what)
     if not MAILBOX.match(values.get("mailbox") or "INBOX"):
-        return N_("The mailbox name may only use plain ASCII characters, without quotes."), {}
+        return InvalidSetting(
+            "mailbox",
+            N_("The mailbox name may only use plain ASCII characters, without quotes."))
     return None
 
 
@@ -105,9 +115,7 @@ def mail_settings(account: ChannelAccount) -> MailSettings:
     values["account_id"] = account.external_account_id or secrets.get("account_id", "")
     wrong = problem(values)
     if wrong:
-        message, params = wrong
-        raise PermanentError((message % params if params else message) + " Reconnect the "
-                             "channel with corrected settings.")
+        raise PermanentError(wrong.text() + " Reconnect the channel with corrected settings.")
     password = secrets.get("password", "")
     if not password:
         raise PermanentError("The channel has no mail password; reconnect it.")
@@ -163,7 +171,7 @@ class EmailAdapter(TakesNoWebhooks):
     def check_fields(self, values: dict[str, str]) -> None:
         wrong = problem(values)
         if wrong:
-            raise Invalid(wrong[0], **wrong[1])
+            raise wrong
 
     async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
         """Sign in to both servers now, so a wrong setting shows while connecting."""

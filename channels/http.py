@@ -76,17 +76,13 @@ def is_loopback(host: str) -> bool:
 
 class NetworkApi:
     """An adapter speaking to its network's HTTP API at `base_url`: `default_url` unless the
-    desk's settings name another (a test's fake network) under `url_setting`."""
+    desk's settings name another (a test's fake network; see channels/registry.py)."""
 
     default_url: str
-    url_setting: str  # the key in registry.configure's urls, such as "meta_graph_url"
 
     def __init__(self, base_url: str | None = None) -> None:
         self.base_url = self.default_url if base_url is None else base_url
         self._sent = SentMemory()
-
-    def configure(self, urls: Mapping[str, str]) -> None:
-        self.base_url = urls.get(self.url_setting, self.base_url).rstrip("/")
 
 
 class SentMemory:

@@ -45,9 +45,9 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
+from channels.errors import InvalidSetting
 from channels.http import answer_json, client, is_loopback, unpack_secrets
 from channels.json_values import iso_moment
-from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.mastodon")
 
@@ -161,13 +161,17 @@ class MastodonAdapter(TakesNoWebhooks):
 
     def check_fields(self, values: Mapping[str, str]) -> None:
         if instance_url(values.get("instance_url", "")) is None:
-            raise Invalid("Enter the instance's address as https://host (for example "
-                          "https://mastodon.social).")
+            raise InvalidSetting(
+                "instance_url",
+                "Enter the instance's address as https://host (for example "
+                "https://mastodon.social).")
         if values.get("reply_visibility", "") not in ("", *REPLY_VISIBILITIES):
-            raise Invalid("Public replies are either public or unlisted.")
+            raise InvalidSetting(
+                "reply_visibility",
+                "Public replies are either public or unlisted.")
         account_id = values.get("account_id")
         if account_id is not None and not account_id.isdigit():
-            raise Invalid("A Mastodon account id is a number.")
+            raise InvalidSetting("account_id", "A Mastodon account id is a number.")
 
     async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
         """Check the token with the instance: it must speak as the account entered."""

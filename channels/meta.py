@@ -96,7 +96,6 @@ def is_comment_id(external_id: str | None) -> bool:
 
 class MetaAdapter(NetworkApi):
     default_url = DEFAULT_URL
-    url_setting = "meta_graph_url"
     webhook_path = "meta"
     connect_fields = (
         ConnectField("access_token", N_("Access token")),

@@ -3,8 +3,8 @@
 Four look-alike accounts of an invented brand receive public comments (new ones, and
 replies that keep threads growing) and private messages (customers who keep writing),
 mostly in German, some in English. Given a seed the stream is fully deterministic. Nothing
-here touches the database: server/simulation.py hands every item to the same ingest a real
-network's webhook goes through.
+here touches the database: server/services/simulation.py hands every item to the same
+ingest a real network's webhook goes through.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ from channels.base import (
     ThreadRef,
     WebhookRejected,
 )
+from channels.errors import InvalidSetting
 from channels.http import NetworkApi, answer_json, client, unpack_secrets
-from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.telegram")
 DEFAULT_URL = "https://api.telegram.org"
@@ -113,7 +113,6 @@ def _utf16_length(text: str) -> int:
 
 class TelegramAdapter(NetworkApi):
     default_url = DEFAULT_URL
-    url_setting = "telegram_api_url"
     network = "telegram"
     label = "Telegram"
     account_label = N_("Bot id")
@@ -133,15 +132,21 @@ class TelegramAdapter(NetworkApi):
     def check_fields(self, values: dict[str, str]) -> None:
         bot_id = bot_id_of(values.get("access_token", ""))
         if bot_id is None:
-            raise Invalid("A Telegram bot token looks like 123456789:AAH… (ask @BotFather).")
+            raise InvalidSetting(
+                "access_token",
+                "A Telegram bot token looks like 123456789:AAH… (ask @BotFather).")
         account_id = values.get("account_id")
         if account_id and account_id != bot_id:
-            raise Invalid("The bot id is the number before the colon of the bot token: "
-                          "%(id)s.", id=bot_id)
+            raise InvalidSetting(
+                "account_id",
+                "The bot id is the number before the colon of the bot token: "
+                "%(id)s.", id=bot_id)
         secret = values.get("verify_token")
         if secret and not SECRET_TOKEN.match(secret):
-            raise Invalid("The webhook secret token may have up to 256 letters, digits, "
-                          "_ and -.")
+            raise InvalidSetting(
+                "verify_token",
+                "The webhook secret token may have up to 256 letters, digits, "
+                "_ and -.")
 
     async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
         """Check the token (getMe), then point the bot's webhook at the desk."""

@@ -35,8 +35,8 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
+from channels.errors import InvalidSetting
 from channels.http import NetworkApi, answer_json, post_json, unpack_secrets
-from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.whatsapp")
 DEFAULT_URL = "https://graph.facebook.com/v21.0"
@@ -83,7 +83,6 @@ def window_open(customer_last_at: datetime | None, now: datetime) -> bool:
 
 class WhatsAppAdapter(NetworkApi):
     default_url = DEFAULT_URL
-    url_setting = "meta_graph_url"
     network = "whatsapp"
     label = "WhatsApp"
     webhook_path = "whatsapp"
@@ -105,17 +104,24 @@ class WhatsAppAdapter(NetworkApi):
     def check_fields(self, values: dict[str, str]) -> None:
         number = values.get("account_id", "")
         if number and not PHONE_NUMBER_ID.fullmatch(number):
-            raise Invalid("The phone number id is the number's id in WhatsApp Manager "
-                          "(digits), not the phone number.")
+            raise InvalidSetting(
+                "account_id",
+                "The phone number id is the number's id in WhatsApp Manager "
+                "(digits), not the phone number.")
         name, language = values.get("template_name", ""), values.get("template_language", "")
         if name and not TEMPLATE_NAME.fullmatch(name):
-            raise Invalid("A template name has lowercase letters, digits and underscores.")
+            raise InvalidSetting(
+                "template_name",
+                "A template name has lowercase letters, digits and underscores.")
         if name and not LANGUAGE_CODE.fullmatch(language):
-            raise Invalid("Give the template's language code, such as en_US or de.")
+            raise InvalidSetting(
+                "template_language",
+                "Give the template's language code, such as en_US or de.")
         if language and not name:
-            raise Invalid("A template language needs a template name.")
+            raise InvalidSetting("template_name", "A template language needs a template name.")
 
-    def window_template(self, config: Mapping[str, Any]) -> str | None:
+    @staticmethod
+    def window_template(config: Mapping[str, Any]) -> str | None:
         """The approved template this channel sends once the customer service window closed."""
         name = config.get("template_name")
         return name if isinstance(name, str) and name else None

@@ -65,7 +65,6 @@ def x_error(response: httpx.Response, now: float) -> SendError:
 
 class XAdapter(NetworkApi):
     default_url = DEFAULT_URL
-    url_setting = "x_api_url"
     network = "x"
     label = "X"
     webhook_path = "x"

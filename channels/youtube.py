@@ -31,17 +31,18 @@ from channels.base import (
     InboundItem,
     Intake,
     PermanentError,
+    QuotaLedger,
     SendResult,
     TakesNoWebhooks,
     TemporaryError,
     ThreadRef,
 )
+from channels.errors import InvalidSetting
 from channels.http import NetworkApi, answer_json, client, unpack_secrets
 from channels.youtube_payload import Cursor, ThreadParts
 from channels.youtube_quota import (
     COSTS,
     MemoryQuota,
-    QuotaLedger,
     QuotaUsedUp,
     daily_limit,
     next_reset,
@@ -50,7 +51,6 @@ from channels.youtube_quota import (
     quota_used_up,
     seconds_to_reset,
 )
-from server.errors import Invalid
 
 log = logging.getLogger("tandem.channels.youtube")
 DEFAULT_URL = "https://www.googleapis.com/youtube/v3"
@@ -71,14 +71,13 @@ def poll_delay(base: float, used: int, ceiling: int, now: datetime) -> float:
     return max(base, seconds_to_reset(now) / left)
 
 
-def _number(raw: str, low: int, high: int, message: str) -> None:
+def _number(field: str, raw: str, low: int, high: int, message: str) -> None:
     if raw and not (raw.isdigit() and low <= int(raw) <= high):
-        raise Invalid(message)
+        raise InvalidSetting(field, message)
 
 
 class YouTubeAdapter(NetworkApi, TakesNoWebhooks):
     default_url = DEFAULT_URL
-    url_setting = "youtube_api_url"
     network = "youtube"
     label = "YouTube"
     account_label = N_("Channel id (UC…)")
@@ -103,12 +102,14 @@ class YouTubeAdapter(NetworkApi, TakesNoWebhooks):
 
     def check_fields(self, values: dict[str, str]) -> None:
         if not CHANNEL_ID.fullmatch(values.get("account_id", "")):
-            raise Invalid("Enter the YouTube channel id: UC followed by 22 letters, digits, "
-                          "- or _.")
-        _number(values.get("daily_quota", ""), 1, 1_000_000_000,
-                "The daily quota is a whole number of units, at least 1.")
-        _number(values.get("poll_seconds", ""), 1, 86_400,
-                "The poll interval is a whole number of seconds from 1 to 86400.")
+            raise InvalidSetting(
+                "account_id",
+                "Enter the YouTube channel id: UC followed by 22 letters, digits, "
+                "- or _.")
+        _number("daily_quota", values.get("daily_quota", ""), 1, 1_000_000_000,
+                N_("The daily quota is a whole number of units, at least 1."))
+        _number("poll_seconds", values.get("poll_seconds", ""), 1, 86_400,
+                N_("The poll interval is a whole number of seconds from 1 to 86400."))
 
     async def connected(self, account: ChannelAccount, webhook_url: str) -> None:
         """Check the token with YouTube: it must speak as the channel entered."""

@@ -2,15 +2,15 @@
 the count lives.
 
 YouTube gives a Google Cloud project 10,000 units a day by default and resets the count at
-midnight Pacific Time. The desk counts what every channel spends in a QuotaLedger shared by
-all its processes (the database, see server/actions/quota.py) and stops calling before the
-limit, instead of learning about it from YouTube's 403 quotaExceeded.
+midnight Pacific Time. The desk counts what every channel spends in a QuotaLedger
+(channels/base.py) shared by all its processes (the database, see server/actions/quota.py)
+and stops calling before the limit, instead of learning about it from YouTube's 403
+quotaExceeded.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from channels.base import N_, ChannelAccount, TemporaryError
@@ -39,20 +39,6 @@ def next_reset(now: datetime) -> datetime:
 
 def seconds_to_reset(now: datetime) -> float:
     return max((next_reset(now) - now).total_seconds(), 1.0)
-
-
-class QuotaLedger(Protocol):
-    """Units spent per channel and day, shared by every desk process."""
-
-    async def spend(self, channel_id: int, day: date, units: int, ceiling: int) -> int | None:
-        """Add `units` if the day's count stays within `ceiling`: the new count, else None."""
-        ...
-
-    async def use_up(self, channel_id: int, day: date, limit: int) -> None:
-        """Count the day as full (YouTube said quotaExceeded)."""
-        ...
-
-    async def used(self, channel_id: int, day: date) -> int: ...
 
 
 class MemoryQuota:

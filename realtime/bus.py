@@ -1,4 +1,4 @@
-"""The bus between the processes of one desk: in-process, or Redis pub/sub.
+"""The bus between the processes of one desk (server.bus.Bus): in-process, or Redis pub/sub.
 
 Only hints travel on it ("events up to seq N are committed") plus ephemeral messages such
 as presence. Events themselves are read from the database, so a hint lost while Redis
@@ -13,11 +13,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
+
+from server.bus import Bus, BusHandler
 
 log = logging.getLogger("tandem.bus")
 
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
 Reconnected = Callable[[], Awaitable[None]]
 CHANNEL = "tandem:bus"
 # Every Redis command gives up after this long: a hung Redis must not hang a request,
@@ -33,20 +34,13 @@ class RedisUnavailable(Exception):
     """Redis failed a moment ago; the caller falls back without waiting."""
 
 
-class Bus(Protocol):
-    async def start(self, on_message: Handler) -> None: ...
-    async def publish(self, message: dict[str, Any]) -> None: ...
-    async def ping(self) -> None: ...
-    async def close(self) -> None: ...
-
-
 class LocalBus:
     """One process: publishing is calling the handler."""
 
     def __init__(self) -> None:
-        self._handler: Handler | None = None
+        self._handler: BusHandler | None = None
 
-    async def start(self, on_message: Handler) -> None:
+    async def start(self, on_message: BusHandler) -> None:
         self._handler = on_message
 
     async def publish(self, message: dict[str, Any]) -> None:
@@ -102,7 +96,7 @@ class RedisBus:
         back what lives only in Redis (presence: a restarted Redis forgot everyone)."""
         self._reconnected.append(hook)
 
-    async def start(self, on_message: Handler) -> None:
+    async def start(self, on_message: BusHandler) -> None:
         # A desk whose Redis is down still starts (and says so on /readyz); the listener
         # keeps trying, and the event stream's poll covers the hints missed meanwhile.
         ready = asyncio.Event()
@@ -110,7 +104,7 @@ class RedisBus:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), 5)
 
-    async def _listen(self, on_message: Handler, ready: asyncio.Event) -> None:
+    async def _listen(self, on_message: BusHandler, ready: asyncio.Event) -> None:
         lost = False
         while True:
             try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from realtime.bus import Bus
+from server.bus import Bus
 
 log = logging.getLogger("tandem.hints")
 

@@ -17,7 +17,8 @@ import logging
 import time
 from typing import Any, Protocol
 
-from realtime.bus import Bus, RedisBus, RedisUnavailable
+from realtime.bus import RedisBus, RedisUnavailable
+from server.bus import Bus
 
 log = logging.getLogger("tandem.presence")
 

@@ -5,28 +5,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import socketio
 
 from realtime.commands import socket_handler
 from realtime.hints import HintPublisher
-from realtime.keeper import ClaimKeeper
 from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
+from server.bus import BusHandler
 from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
 from server.errors import Invalid
 from server.i18n import negotiate
 from server.permissions import Actor
+from server.services import Service
 
 log = logging.getLogger("tandem.realtime")
 
-BusHandler = Callable[[dict[str, Any]], Awaitable[None]]
 DisconnectHook = Callable[[str], Awaitable[None]]
+UserLeftHook = Callable[[int], Awaitable[None]]
 
 
 class ResumeInput(CommandInput):
@@ -35,13 +36,6 @@ class ResumeInput(CommandInput):
 
 class TypingInput(ThreadRef):
     typing: bool = True
-
-
-class Service(Protocol):
-    """Something a realtime module runs while the server runs (started after the bus)."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
 
 
 class Realtime:
@@ -65,10 +59,9 @@ class Realtime:
         self.bus_handlers: dict[str, BusHandler] = {}
         self.draft_saver: Callable[[int], Awaitable[None]] | None = None
         self.disconnect_hooks: list[DisconnectHook] = []
+        self.user_left_hooks: list[UserLeftHook] = []
+        # What realtime modules run while the server runs (started after the bus).
         self.services: list[Service] = []
-        self.keeper = ClaimKeeper(
-            desk.db, settings.claim_grace_seconds, lambda: {a.id for a in self.actors.values()}
-        )
         self.hints = HintPublisher(desk.bus)
         self._register()
 
@@ -76,10 +69,8 @@ class Realtime:
 
     async def start(self) -> None:
         await self.desk.bus.start(self._on_bus)
-        self.desk.db.after_commit.append(self._committed)
         self.hints.start()
         await self.stream.start()
-        await self.keeper.start()
         for service in self.services:
             await service.start()
         self._refresher = asyncio.create_task(self._refresh_presence())
@@ -92,12 +83,12 @@ class Realtime:
                 log.exception("realtime service %r did not stop cleanly", service)
         self._refresher.cancel()
         await asyncio.gather(self._refresher, return_exceptions=True)
-        await self.keeper.stop()
         await self.stream.stop()
         await self.hints.stop()
         await self.desk.bus.close()
 
-    async def _committed(self, events: Any) -> None:
+    async def committed(self, events: Any) -> None:
+        """The after-commit subscriber (create_app's table): new events to fan out."""
         seq = max(e.seq for e in events)
         self.stream.hint(seq)
         self.hints.note(seq)
@@ -170,6 +161,14 @@ class Realtime:
         """Call hook(sid) when a connection ends."""
         self.disconnect_hooks.append(hook)
 
+    def on_user_left(self, hook: UserLeftHook) -> None:
+        """Call hook(user_id) when a person's last connection to this process ends."""
+        self.user_left_hooks.append(hook)
+
+    def connected_users(self) -> Iterable[int]:
+        """Who has a live connection to this process now."""
+        return {actor.id for actor in self.actors.values()}
+
     def add_service(self, service: Service) -> None:
         self.services.append(service)
 
@@ -203,10 +202,11 @@ class Realtime:
             except Exception:
                 log.exception("disconnect hook failed for %s", sid)
         if actor and not any(a.id == actor.id for a in self.actors.values()):
-            try:
-                await self.keeper.holder_left(actor.id)
-            except Exception:
-                log.exception("could not start the grace period for user %s", actor.id)
+            for left in self.user_left_hooks:
+                try:
+                    await left(actor.id)
+                except Exception:
+                    log.exception("user-left hook failed for user %s", actor.id)
 
     # -- commands --------------------------------------------------------------------
 

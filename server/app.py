@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +16,17 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from channels.registry import configure as configure_adapters
-from channels.sender import start_sender
+from channels.registry import NetworkUrls, build_adapters
 from realtime.bus import make_bus
 from realtime.drafts import install_drafts
 from realtime.server import Realtime
+from server.actions.channels import ChannelCache
+from server.actions.claims import ClaimCoalescer
 from server.actions.escalation_links import EscalationLinker
-from server.actions.quota import install_quota_ledger
+from server.actions.ingest import IngestWriter
+from server.actions.quota import DatabaseQuota
 from server.auth.middleware import CallerMiddleware
+from server.bus import Bus
 from server.commands import Registry, desk_commands
 from server.crypto import SecretBox
 from server.db import Database
@@ -34,26 +37,38 @@ from server.pauses import freeze_startup_objects
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
+from server.services import Service, Services
+from server.services.claims_keeper import ClaimKeeper
+from server.services.sender import OutboxSender
+from server.services.simulation import SimulatorService
+from server.services.watching import WatchService
 from server.settings import Settings
-from server.simulation import start_simulator
-from server.watching import start_watching
 from web import admin, admin_channels, assets, escalation_panel, pages, replies_pages
 from web.templating import make_templates, render
 
 log = logging.getLogger("tandem")
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 
-# Background work started with the app (the simulator, the outbox sender, ...).
-Starter = Callable[[Desk], Awaitable[Callable[[], Awaitable[None]]]]
 
-
-def create_app(settings: Settings | None = None, starters: list[Starter] | None = None) -> Any:
-    settings = settings or Settings()
+def build_desk(settings: Settings, bus: Bus) -> Desk:
+    """The desk's parts that hold per-process state, each made once for this app."""
     db = Database(settings.database)
-    desk = Desk(
-        settings=settings, db=db, bus=make_bus(settings.redis_url),
-        box=SecretBox(settings.signing_key),
+    box = SecretBox(settings.signing_key)
+    channels = ChannelCache(db, box)
+    urls = NetworkUrls(meta_graph=settings.meta_graph_url, x_api=settings.x_api_url,
+                       telegram_api=settings.telegram_api_url,
+                       youtube_api=settings.youtube_api_url)
+    return Desk(
+        settings=settings, db=db, bus=bus, box=box,
+        adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
+        ingest=IngestWriter(db, settings, channels), claims=ClaimCoalescer(db),
     )
+
+
+def create_app(settings: Settings | None = None) -> Any:
+    settings = settings or Settings()
+    desk = build_desk(settings, make_bus(settings.redis_url))
+    db = desk.db
     realtime = Realtime(desk)
     desk.live = realtime
     drafts = install_drafts(realtime)
@@ -61,27 +76,32 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     registry = desk.commands = Registry()
     registry.add(*desk_commands(), *realtime.commands(), *drafts.commands())
     realtime.serve_commands(registry)
-    db.after_commit.append(EscalationLinker(db))
-    configure_adapters({
-        "meta_graph_url": settings.meta_graph_url, "x_api_url": settings.x_api_url,
-        "telegram_api_url": settings.telegram_api_url,
-        "youtube_api_url": settings.youtube_api_url,
-    })
-    install_quota_ledger(db)
-    background: list[Starter] = [start_sender, start_watching, *(starters or [])]
+
+    # The long-running services, started in this order after the realtime side.
+    sender = OutboxSender(desk)
+    keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
+    realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
+    listed: list[Service] = [keeper, sender, WatchService(desk)]
     if settings.simulator_rate > 0:
-        background.append(start_simulator)
+        listed.append(SimulatorService(desk))
+    services = desk.services = Services(listed)
+
+    # Who hears of every committed transaction's events, in this order.
+    db.after_commit.extend([
+        EscalationLinker(db),  # a private message sent in an escalation: link its threads
+        realtime.committed,  # boards: fan the events out, here and through the bus
+        sender.committed,  # an outgoing message: the sender looks now, not at its next poll
+    ])
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await realtime.start()
-        stops = [await start(desk) for start in background]
+        await services.start()
         freeze_startup_objects()
         try:
             yield
         finally:
-            for stop in reversed(stops):
-                await stop()
+            await services.stop()
             await realtime.stop()
             await db.dispose()
 

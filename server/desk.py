@@ -1,17 +1,22 @@
-"""The running desk's services, built once in create_app() and shared by every transport."""
+"""The running desk's parts, built once in create_app() and shared by every transport."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from realtime.bus import Bus
+from server.bus import Bus
 from server.crypto import SecretBox
 from server.db import Database
 from server.settings import Settings
 
 if TYPE_CHECKING:
+    from channels.registry import Adapters
+    from server.actions.channels import ChannelCache
+    from server.actions.claims import ClaimCoalescer
+    from server.actions.ingest import IngestWriter
     from server.commands.registry import Registry
+    from server.services import Services
 
 
 class LiveConnections(Protocol):
@@ -46,10 +51,17 @@ class NoLiveConnections:
 
 @dataclass
 class Desk:
+    """Everything a command, route or service uses, passed explicitly: nothing of this lives
+    in a module global (server/app.py builds it)."""
+
     settings: Settings
     db: Database
     bus: Bus
     box: SecretBox
+    adapters: Adapters  # the networks' adapters by name
+    channels: ChannelCache  # channel rows and opened secrets, for webhooks
+    ingest: IngestWriter  # stores what the networks send, a batch per transaction
+    claims: ClaimCoalescer  # the claims in flight in this process
     live: LiveConnections = field(default_factory=NoLiveConnections)
     commands: Registry | None = None
-    background: list[Any] = field(default_factory=list)
+    services: Services | None = None

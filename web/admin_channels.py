@@ -1,9 +1,10 @@
 """Admin page: connect a network account, and see how the desk reads each channel.
 
-Each adapter names the fields connecting takes (`connect_fields`). Secret ones are sealed with
-the desk's key and never shown again; the others are kept in the channel's config. The page
-shows the webhook URL (and a generated verify token, once) to configure at the network, and
-for channels the desk polls or streams, how reading goes (server/watching.py).
+Each Connectable adapter names the fields connecting takes (`connect_fields`). Secret ones
+are sealed with the desk's key and never shown again; the others are kept in the channel's
+config. The page shows the webhook URL (and a generated verify token, once) to configure at
+the network, and for channels the desk polls or streams, how reading goes
+(server/services/watching.py).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from channels.base import ConnectField, SendError
+from channels.base import ChecksSettings, Connectable, ConnectField, SendError, SetsUpOnConnect
+from channels.errors import InvalidSetting
 from channels.http import pack_secrets
-from channels.registry import ADAPTERS
 from server.actions.channels import do_add_channel
 from server.actions.watches import account_of, do_restart_watch, watch_states
 from server.desk import Desk
@@ -44,15 +45,9 @@ REPORT_LABELS = {
 REPORT_VALUES = {"connected": N_("connected"), "reconnecting": N_("reconnecting")}
 
 
-def connectable() -> dict[str, Any]:
-    """The adapters an admin can connect here: those that say what connecting takes."""
-    return {name: a for name, a in ADAPTERS.items() if getattr(a, "connect_fields", None)}
-
-
 def webhook_url(desk: Desk, channel: Channel) -> str | None:
     """Where the network posts to this channel; None for channels the desk reads itself."""
-    adapter = ADAPTERS.get(channel.adapter)
-    path = getattr(adapter, "webhook_path", None)
+    path = desk.adapters.webhook_path(channel.adapter)
     if channel.adapter == "webhook":
         path = "generic"
     if path is None:
@@ -69,7 +64,7 @@ async def _page(request: Request, status_code: int = 200, **context: Any) -> Res
             for c in channels]
     template = "admin/_channels_panel.html" if is_htmx(request) else "admin/channels.html"
     return page(request, template, status_code=status_code, rows=rows,
-                adapters=connectable(), report_labels=REPORT_LABELS,
+                adapters=desk.adapters.connectable(), report_labels=REPORT_LABELS,
                 report_values=REPORT_VALUES, **context)
 
 
@@ -83,7 +78,7 @@ def _entered(form: FormData, fields: tuple[ConnectField, ...]) -> dict[str, str]
     return {name: field(form, name).strip() for name in names}
 
 
-def check_connection(adapter: Any, entered: dict[str, str]
+def check_connection(adapter: Connectable, entered: dict[str, str]
                      ) -> tuple[dict[str, str], dict[str, str]]:
     """Validate what the admin typed; returns (secrets to seal, config to keep). A generated
     field left empty (a verify token) is made here."""
@@ -105,21 +100,23 @@ def check_connection(adapter: Any, entered: dict[str, str]
             raise Invalid("%(name)s is too long.", name=spec.label)
         if value:
             (sealed if spec.secret else config)[spec.name] = value
-    check = getattr(adapter, "check_fields", None)
-    if check is not None:
-        check({**sealed, **config})
+    if isinstance(adapter, ChecksSettings):
+        try:
+            adapter.check_fields({**sealed, **config})
+        except InvalidSetting as wrong:  # the adapter's error, in the desk's words
+            raise Invalid(wrong.message, **wrong.params) from None
     return sealed, config
 
 
 @admin_channels
 async def connect(request: Request, actor: Actor) -> Response:
     adapter_name = request.path_params["adapter"]
-    adapter = connectable().get(adapter_name)
+    desk: Desk = request.app.state.desk
+    adapter = desk.adapters.connectable().get(adapter_name)
     if adapter is None:
         raise NotFound("There is no network %(id)s.", id=adapter_name)
     form = await request.form()
     entered = _entered(form, adapter.connect_fields)
-    desk: Desk = request.app.state.desk
     try:
         sealed, config = check_connection(adapter, entered)
         async with desk.db.write() as tx:
@@ -144,14 +141,14 @@ async def connect(request: Request, actor: Actor) -> Response:
                        connected_generated=shown, setup_error=setup_error)
 
 
-async def _set_up(adapter: Any, channel: Channel, desk: Desk, url: str | None) -> str | None:
+async def _set_up(adapter: Connectable, channel: Channel, desk: Desk, url: str | None
+                  ) -> str | None:
     """Let the adapter tell the network about the new channel (Telegram's setWebhook);
     returns what went wrong, shown to the admin (the channel stays connected)."""
-    hook = getattr(adapter, "connected", None)
-    if hook is None:
+    if not isinstance(adapter, SetsUpOnConnect):
         return None
     try:
-        await hook(account_of(channel, desk.box), url or "")
+        await adapter.connected(account_of(channel, desk.box), url or "")
     except SendError as error:
         return error.message
     return None

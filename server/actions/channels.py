@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -17,8 +16,6 @@ from server.permissions import Actor
 
 CHANNEL_TTL = 5.0
 SECRETS_KEPT = 1024
-_channels: WeakKeyDictionary[Database, dict[int, tuple[float, Channel]]] = WeakKeyDictionary()
-_secrets: dict[tuple[SecretBox, str], str] = {}
 
 NETWORKS = (
     "facebook",
@@ -72,42 +69,50 @@ async def do_add_channel(
     return channel, plain
 
 
-async def channel_by_id(db: Database, channel_id: int) -> Channel | None:
-    """The channel row, read at most once per CHANNEL_TTL seconds per process.
+class ChannelCache:
+    """Channel rows and their opened secrets, as webhooks need them: one per desk (create_app
+    builds it and keeps it on the Desk as `desk.channels`).
 
-    Every webhook needs its channel; a cached row saves a read session per request. A
-    change to a channel (deactivated, secret replaced) reaches webhooks within the TTL.
+    Every webhook needs its channel; a row read at most once per CHANNEL_TTL seconds saves a
+    read session per request. A change to a channel (deactivated, secret replaced) reaches
+    webhooks within the TTL.
     """
-    cached = _channels.setdefault(db, {}).get(channel_id)
-    now = time.monotonic()
-    if cached is not None:
-        if cached[0] > now:
-            return cached[1]
-        # Callers arriving while this one reads keep the old row, instead of all reading.
-        _channels[db][channel_id] = (now + CHANNEL_TTL, cached[1])
-    async with db.read() as session:
-        channel = await session.get(Channel, channel_id)
-    if channel is not None:
-        _channels[db][channel_id] = (now + CHANNEL_TTL, channel)
-    return channel
 
+    def __init__(self, db: Database, box: SecretBox) -> None:
+        self.db = db
+        self.box = box
+        self._rows: dict[int, tuple[float, Channel]] = {}
+        self._secrets: dict[str, str] = {}
 
-async def channel_with_secret(db: Database, box: SecretBox, channel_id: int) -> tuple[Channel, str]:
-    channel = await channel_by_id(db, channel_id)
-    if channel is None or not channel.active:
-        raise NotFound("There is no channel %(id)s.", id=channel_id)
-    return channel, _opened(box, channel.secret_encrypted or "")
+    async def channel(self, channel_id: int) -> Channel | None:
+        cached = self._rows.get(channel_id)
+        now = time.monotonic()
+        if cached is not None:
+            if cached[0] > now:
+                return cached[1]
+            # Callers arriving while this one reads keep the old row, instead of all reading.
+            self._rows[channel_id] = (now + CHANNEL_TTL, cached[1])
+        async with self.db.read() as session:
+            channel = await session.get(Channel, channel_id)
+        if channel is not None:
+            self._rows[channel_id] = (now + CHANNEL_TTL, channel)
+        return channel
 
+    async def with_secret(self, channel_id: int) -> tuple[Channel, str]:
+        """An active channel and its plain secret (NotFound for any other)."""
+        channel = await self.channel(channel_id)
+        if channel is None or not channel.active:
+            raise NotFound("There is no channel %(id)s.", id=channel_id)
+        return channel, self._opened(channel.secret_encrypted or "")
 
-def _opened(box: SecretBox, sealed: str) -> str:
-    # Decrypting costs more than the rest of a signature check; a new secret is a new key.
-    key = (box, sealed)
-    plain = _secrets.get(key)
-    if plain is None:
-        if len(_secrets) >= SECRETS_KEPT:
-            _secrets.clear()
-        plain = _secrets[key] = box.open(sealed)
-    return plain
+    def _opened(self, sealed: str) -> str:
+        # Decrypting costs more than the rest of a signature check; a new secret is a new key.
+        plain = self._secrets.get(sealed)
+        if plain is None:
+            if len(self._secrets) >= SECRETS_KEPT:
+                self._secrets.clear()
+            plain = self._secrets[sealed] = self.box.open(sealed)
+        return plain
 
 
 async def channels_by_adapter(db: Database, adapter: str) -> list[Channel]:

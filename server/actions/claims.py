@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
 from sqlmodel import col
@@ -116,19 +115,25 @@ class _Outcome:
     holder: UserRef | None
 
 
-# Per database, the claim each thread has in flight in this process.
-_in_flight: WeakKeyDictionary[Database, dict[int, asyncio.Future[_Outcome]]] = (
-    WeakKeyDictionary()
-)
+class ClaimCoalescer:
+    """The claim each thread has in flight in this process: one per desk (create_app builds
+    it and keeps it on the Desk as `desk.claims`). Claims of one thread go to the database
+    one at a time; those arriving meanwhile are answered from the outcome."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.flights: dict[int, asyncio.Future[_Outcome]] = {}
 
 
 async def do_claim(
-    db: Database, actor: Actor, thread_id: int, grace_seconds: float, *, take_over: bool = False
+    claims: ClaimCoalescer, actor: Actor, thread_id: int, grace_seconds: float, *,
+    take_over: bool = False,
 ) -> Claim:
+    db = claims.db
     if take_over:
         actor.require("thread.takeover")
         return await _claim(db, actor, thread_id, grace_seconds, take_over=True)
-    flights = _in_flight.setdefault(db, {})
+    flights = claims.flights
     while (pending := flights.get(thread_id)) is not None:
         # Shielded: a waiter that goes away must not cancel the claim it waits for.
         outcome = await asyncio.shield(pending)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import col
 
-from channels.base import ChannelAdapter, DeliveryUpdate, InboundItem
+from channels.base import ChannelAdapter, DeliveryReporter, DeliveryUpdate, InboundItem
 from server.actions.outbox import delivery_event
 from server.db import Database
 from server.models import Message, OutboxItem
@@ -23,9 +23,8 @@ def read_webhook(adapter: ChannelAdapter, headers: dict[str, str], body: bytes, 
                  now: float) -> tuple[list[InboundItem], list[DeliveryUpdate]]:
     """A webhook's items and, for networks that send them with it, its delivery reports,
     from one check of the signature."""
-    both = getattr(adapter, "parse_with_deliveries", None)
-    if both is not None:
-        items, updates = both(headers, body, secret, now)
+    if isinstance(adapter, DeliveryReporter):
+        items, updates = adapter.parse_with_deliveries(headers, body, secret, now)
         return list(items), list(updates)
     return adapter.parse_webhook(headers, body, secret, now), []
 

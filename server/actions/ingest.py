@@ -2,8 +2,9 @@
 
 Webhooks arrive many at a time, and a transaction of its own per webhook costs a commit,
 a dozen statements and, on PostgreSQL, a turn at the event lock (server/db.py). So
-`do_ingest` queues its items and one writer per process stores everything queued in one
-transaction with a few set-based statements (group commit). Every caller is answered after
+`do_ingest` queues its items and one writer per process (IngestWriter, built by create_app()
+and held on the Desk as `desk.ingest`) stores everything queued in one transaction with a
+few set-based statements (group commit). Every caller is answered after
 the transaction holding its items committed, so nothing acknowledged is lost. While one
 batch is written the next gathers; on an idle desk a lone webhook is written at once.
 
@@ -19,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
-from server.actions.channels import channel_by_id
+from server.actions.channels import ChannelCache
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
@@ -72,8 +72,7 @@ class IngestBusy(Exception):
 
 
 async def do_ingest(
-    db: Database,
-    settings: Settings,
+    writer: IngestWriter,
     channel_id: int,
     items: Sequence[InboundItem],
     *,
@@ -85,12 +84,12 @@ async def do_ingest(
     channel and IngestBusy when too much waits to be stored.
     """
     if channel is None:
-        channel = await channel_by_id(db, channel_id)
+        channel = await writer.channels.channel(channel_id)
         if channel is None:
             raise NotFound("There is no channel %(id)s.", id=channel_id)
     if not items:
         return IngestResult(stored=[], duplicates=0)
-    return await _writer(db).submit(_Request(channel, settings, items))
+    return await writer.submit(_Request(channel, writer.settings, items))
 
 
 # -- the queue and its writer -------------------------------------------------------------
@@ -104,15 +103,16 @@ class _Request:
     answer: asyncio.Future[IngestResult] = field(init=False)
 
 
-class _Writer:
-    """Stores what is queued, a batch per transaction, for one database on one event loop."""
+class IngestWriter:
+    """Stores what is queued, a batch per transaction: one per desk (create_app builds it)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, settings: Settings, channels: ChannelCache) -> None:
         # Cards are built from Thread.model_construct() snapshots, which read through the
         # ORM's attributes without setting them up: the mappers must be configured.
         configure_mappers()
         self.db = db
-        self.loop = asyncio.get_running_loop()
+        self.settings = settings
+        self.channels = channels
         self.waiting: deque[_Request] = deque()
         self.waiting_items = 0
         self.task: asyncio.Task[None] | None = None
@@ -120,7 +120,7 @@ class _Writer:
     async def submit(self, request: _Request) -> IngestResult:
         if self.waiting_items >= request.settings.ingest_queue_limit:
             raise IngestBusy()
-        request.answer = self.loop.create_future()
+        request.answer = asyncio.get_running_loop().create_future()
         self.waiting.append(request)
         self.waiting_items += len(request.items)
         if self.task is None:
@@ -166,16 +166,6 @@ class _Writer:
         for request, result in zip(batch, results, strict=True):
             if not request.answer.done():
                 request.answer.set_result(result)
-
-
-_writers: WeakKeyDictionary[Database, _Writer] = WeakKeyDictionary()
-
-
-def _writer(db: Database) -> _Writer:
-    writer = _writers.get(db)
-    if writer is None or writer.loop is not asyncio.get_running_loop():
-        writer = _writers[db] = _Writer(db)
-    return writer
 
 
 async def _store_retrying(db: Database, batch: list[_Request]) -> list[IngestResult]:

@@ -13,13 +13,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
-from channels.registry import ADAPTERS
 from server.db import Database
 from server.models.quota import ChannelQuota
 
 
 class DatabaseQuota:
-    """The quota ledger the adapters are handed (channels.youtube_quota.QuotaLedger)."""
+    """The quota ledger create_app() hands the quota users (channels.base.QuotaLedger)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -62,11 +61,3 @@ class DatabaseQuota:
                 .where(col(ChannelQuota.channel_id) == channel_id, col(ChannelQuota.day) == day))
         return found or 0
 
-
-def install_quota_ledger(db: Database) -> None:
-    """Hand the ledger to every adapter that counts quota (create_app calls this once)."""
-    ledger = DatabaseQuota(db)
-    for adapter in ADAPTERS.values():
-        use = getattr(adapter, "use_quota_ledger", None)
-        if use is not None:
-            use(ledger)

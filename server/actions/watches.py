@@ -1,4 +1,4 @@
-"""The watch lease and state of polled or streamed channels (see server/watching.py).
+"""The watch lease and state of polled or streamed channels (see server/services/watching.py).
 
 One row per watched channel says which process reads it: a process takes the lease with a
 conditional UPDATE (free, its own, or run out) and renews it while it reads, so across any

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from channels.base import Capabilities
-from channels.registry import ADAPTERS
+from channels.registry import takes_window_templates, window_template
 from server.errors import Conflict
 from server.models.time import iso
 
@@ -49,18 +49,11 @@ def windows(caps: Capabilities | None, visibility: str, private_thread_id: int |
     return Windows()
 
 
-def window_template(adapter: str, config: Mapping[str, Any]) -> str | None:
-    """The approved template a channel sends once its message window closed (WhatsApp takes
-    one instead of text), if the network has such a thing and the channel one set."""
-    template_of = getattr(ADAPTERS.get(adapter), "window_template", None)
-    return template_of(config) if template_of is not None else None
-
-
 def closed_window_template(adapter: str, config: Mapping[str, Any], hours: int) -> str | None:
     """What a reply becomes once the window closed: the channel's template, or None where
     the network takes nothing then. A channel whose network takes a template but that has
     none set is refused here, with what to do."""
-    if not hasattr(ADAPTERS.get(adapter), "window_template"):
+    if not takes_window_templates(adapter):
         return None
     if name := window_template(adapter, config):
         return name

@@ -91,7 +91,7 @@ async def get_thread(call: Call, data: ThreadRef) -> dict[str, object]:
 
 
 async def claim(call: Call, data: ClaimInput) -> dict[str, object]:
-    result = await do_claim(call.desk.db, call.actor, data.thread_id,
+    result = await do_claim(call.desk.claims, call.actor, data.thread_id,
                             call.desk.settings.claim_grace_seconds, take_over=data.take_over)
     return {"claim": result.as_json()}
 

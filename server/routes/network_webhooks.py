@@ -1,4 +1,4 @@
-"""The networks' webhooks (every adapter with a `webhook_path`): verify, store, acknowledge.
+"""The networks' webhooks (every WebhookReceiver adapter): verify, store, acknowledge.
 
 GET answers the network's subscription check (Meta's hub.challenge, X's CRC); POST checks
 the signature over the raw body, normalizes it through the channel's adapter and ingests it
@@ -19,8 +19,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from channels.base import ChannelAdapter, InboundItem, WebhookRejected
-from channels.registry import ADAPTERS
-from server.actions.channels import channel_with_secret
 from server.actions.deliveries import do_record_deliveries, read_webhook
 from server.actions.ingest import IngestBusy, do_ingest
 from server.db import Database
@@ -37,12 +35,11 @@ async def _channel(request: Request) -> tuple[Channel, ChannelAdapter, str]:
     """The channel the URL names, if its adapter answers on this webhook path."""
     path = request.path_params["path"]
     channel_id = channel_id_of(request)
-    channel, secret = await channel_with_secret(desk_of(request).db, desk_of(request).box,
-                                                channel_id)
-    adapter = ADAPTERS.get(channel.adapter)
-    if adapter is None or getattr(adapter, "webhook_path", None) != path:
+    desk = desk_of(request)
+    channel, secret = await desk.channels.with_secret(channel_id)
+    if desk.adapters.webhook_path(channel.adapter) != path:
         raise NotFound("There is no channel %(id)s.", id=channel_id)
-    return channel, adapter, secret
+    return channel, desk.adapters[channel.adapter], secret
 
 
 async def _keep_known_names(db: Database, channel_id: int, items: list[InboundItem]
@@ -90,14 +87,14 @@ async def events(request: Request) -> Response:
         return JSONResponse({"stored": 0, "duplicates": 0})
     items = await _keep_known_names(desk.db, channel.id, items)  # type: ignore[arg-type]
     try:
-        result = await do_ingest(desk.db, desk.settings, channel.id,  # type: ignore[arg-type]
+        result = await do_ingest(desk.ingest, channel.id,  # type: ignore[arg-type]
                                  items, channel=channel)
     except IngestBusy as busy:
         return busy_answer(busy)
     return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})
 
 
-# Every adapter that declares a `webhook_path` answers at /webhooks/<path>/<channel id>.
+# Every WebhookReceiver adapter answers at /webhooks/<path>/<channel id>.
 routes = [
     Route("/webhooks/{path:str}/{channel_id:int}", handshake, methods=["GET"]),
     Route("/webhooks/{path:str}/{channel_id:int}", events, methods=["POST"]),

@@ -9,8 +9,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from channels.base import WebhookRejected
-from channels.registry import ADAPTERS
-from server.actions.channels import channel_with_secret
 from server.actions.ingest import IngestBusy, do_ingest
 from server.errors import NotFound
 from server.routes.common import desk_of
@@ -31,11 +29,11 @@ async def generic(request: Request) -> JSONResponse:
     desk = desk_of(request)
     try:
         channel_id = channel_id_of(request)
-        channel, secret = await channel_with_secret(desk.db, desk.box, channel_id)
+        channel, secret = await desk.channels.with_secret(channel_id)
         if channel.adapter != "webhook":
             raise NotFound("There is no channel %(id)s.", id=channel_id)
         body = await read_body(request)
-        items = ADAPTERS["webhook"].parse_webhook(
+        items = desk.adapters["webhook"].parse_webhook(
             {k.lower(): v for k, v in request.headers.items()}, body, secret, time.time()
         )
     except WebhookRejected as rejected:
@@ -43,7 +41,7 @@ async def generic(request: Request) -> JSONResponse:
     except NotFound:
         return unknown_channel()
     try:
-        result = await do_ingest(desk.db, desk.settings, channel_id, items, channel=channel)
+        result = await do_ingest(desk.ingest, channel_id, items, channel=channel)
     except IngestBusy as busy:
         return busy_answer(busy)
     return JSONResponse({"stored": len(result.stored), "duplicates": result.duplicates})

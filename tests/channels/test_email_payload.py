@@ -18,7 +18,7 @@ from channels.email_payload import (
     root_of_desk_id,
     thread_root,
 )
-from server.errors import Invalid
+from channels.errors import InvalidSetting
 
 
 def mail(body: str = "Hello,\nmy parcel is missing.", **headers: str) -> EmailMessage:
@@ -183,8 +183,7 @@ def test_settings_are_checked_when_connecting(change: dict[str, str], complaint:
     adapter.check_fields(GOOD)
     adapter.check_fields({**GOOD, "imap_host": "127.0.0.1", "imap_security": "none",
                           "smtp_host": "localhost", "smtp_security": "none"})
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(InvalidSetting) as refused:
         adapter.check_fields({**GOOD, **change})
-    message = refused.value.message % refused.value.params if refused.value.params else (
-        refused.value.message)
-    assert complaint in message
+    assert complaint in refused.value.text()
+    assert refused.value.field in {*GOOD, *change}

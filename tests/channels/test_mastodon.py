@@ -16,6 +16,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
+from channels.errors import InvalidSetting
 from channels.http import pack_secrets
 from channels.mastodon import MastodonAdapter, addressed, instance_url, mastodon_error
 from channels.mastodon_payload import (
@@ -25,7 +26,6 @@ from channels.mastodon_payload import (
     html_to_text,
     to_item,
 )
-from server.errors import Invalid
 from tests.channels.intake import RecordingIntake, watching
 from tests.fakes.desk import eventually
 from tests.fakes.mastodon_instance import FakeMastodon, MastodonAccount
@@ -150,7 +150,7 @@ def test_check_fields() -> None:
     for wrong in ({"instance_url": "http://mastodon.social"},
                   {"instance_url": "https://mastodon.social", "reply_visibility": "direct"},
                   {"instance_url": "https://mastodon.social", "account_id": "@brand"}):
-        with pytest.raises(Invalid):
+        with pytest.raises(InvalidSetting):
             adapter.check_fields(wrong)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from channels.simulator import ACCOUNTS, DM_NETWORKS, NETWORKS, SimulatedItem, Simulator, typo
 from channels.simulator_texts import CAMPAIGN_TOPICS, CRISIS_TOPICS, NORMAL_TOPICS, Topic
-from server.simulation import gap
+from server.services.simulation import gap
 from tests.conftest import prepare
 from tests.support.backends import Backend
 from tests.support.live import LiveBoard

@@ -19,10 +19,10 @@ from channels.base import (
     ThreadRef,
     WebhookRejected,
 )
+from channels.errors import InvalidSetting
 from channels.http import pack_secrets
 from channels.telegram import TelegramAdapter, bot_error
 from channels.telegram_payload import check_secret_token
-from server.errors import Invalid
 from tests.fakes.desk import (
     OwnDesk,
     connect,
@@ -168,7 +168,7 @@ def test_the_fields_an_admin_types_are_checked() -> None:
     for values in ({"access_token": "not a token"},
                    {"access_token": token, "account_id": "987654321"},
                    {"access_token": token, "verify_token": "no spaces allowed"}):
-        with pytest.raises(Invalid):
+        with pytest.raises(InvalidSetting):
             adapter.check_fields(values)
 
 

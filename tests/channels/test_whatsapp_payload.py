@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from channels.base import DeliveryUpdate, PermanentError, TemporaryError, WebhookRejected
+from channels.errors import InvalidSetting
 from channels.http import pack_secrets
 from channels.whatsapp import WhatsAppAdapter, send_error, template_parameter, window_open
 from server.actions.deliveries import moves_forward
-from server.errors import Invalid
 from tests.fakes.whatsapp_cloud import FakeWhatsApp, Sent, wamid
 
 APP_SECRET = "b5c0e2a4f6d8193a5c7e9b1d3f5a7c9e"
@@ -204,7 +204,7 @@ def test_connecting_checks_the_number_and_the_template() -> None:
         ({"template_name": "reply_later"}, "language code"),
         ({"template_language": "en_US"}, "template name"),
     ]:
-        with pytest.raises(Invalid, match=words):
+        with pytest.raises(InvalidSetting, match=words):
             adapter.check_fields(values)
     assert adapter.window_template({"template_name": "reply_later"}) == "reply_later"
     assert adapter.window_template({}) is None

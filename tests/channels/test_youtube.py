@@ -20,6 +20,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
+from channels.errors import InvalidSetting
 from channels.http import pack_secrets
 from channels.registry import capabilities
 from channels.youtube import YouTubeAdapter, poll_delay
@@ -34,7 +35,6 @@ from channels.youtube_quota import (
 )
 from server.actions.quota import DatabaseQuota
 from server.db import Database
-from server.errors import Invalid
 from server.models import Channel
 from server.settings import Settings
 from tests.channels.intake import RecordingIntake
@@ -148,7 +148,7 @@ async def test_replies_are_public_only() -> None:
     {"account_id": "UC" + "a" * 22, "poll_seconds": "0"},
 ])
 def test_connecting_checks_the_channel_id_and_numbers(values: dict[str, str]) -> None:
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidSetting):
         YouTubeAdapter().check_fields(values)
 
 

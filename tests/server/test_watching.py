@@ -10,7 +10,6 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,16 +27,15 @@ from channels.base import (
 from realtime.bus import LocalBus
 from server.actions import watches
 from server.actions.channels import do_add_channel
-from server.crypto import SecretBox
-from server.db import Database
+from server.app import build_desk
 from server.desk import Desk
 from server.models import Channel, ChannelWatch, Message, utcnow
 from server.permissions import Actor
+from server.services.watching import WatchService
 from server.settings import Settings
-from server.watching import WatchService
 from tests.conftest import prepare
 from tests.fakes.desk import eventually
-from tests.support.backends import Backend, backend_name, make_backend
+from tests.support.backends import Backend, own_backend
 
 Step = Callable[[ChannelAccount, Mapping[str, Any], Intake], Any]
 
@@ -89,19 +87,16 @@ def fail(error: Exception) -> Step:
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    made = make_backend(backend_name(), Path(tmp_path_factory.mktemp("watching")))
-    prepare(made)
-    yield made
-    for cleanup in made.cleanup:
-        cleanup()
+    with own_backend(tmp_path_factory.mktemp("watching")) as made:
+        prepare(made)
+        yield made
 
 
 @pytest.fixture
 async def desk(backend: Backend) -> AsyncIterator[Desk]:
-    settings = Settings(database_url=backend.database_url)
-    db = Database(settings.database)
-    yield Desk(settings=settings, db=db, bus=LocalBus(), box=SecretBox(settings.signing_key))
-    await db.dispose()
+    desk = build_desk(Settings(database_url=backend.database_url), LocalBus())
+    yield desk
+    await desk.db.dispose()
 
 
 async def new_channel(desk: Desk, adapter: str = "scripted") -> int:
@@ -157,8 +152,8 @@ async def test_a_deactivated_or_stopped_channel_is_not_taken(desk: Desk) -> None
 
 async def test_the_service_resumes_after_errors_and_stops_on_a_refusal(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("server.watching.TICK_SECONDS", 0.05)
-    monkeypatch.setattr("server.watching.FIRST_BACKOFF", 0.05)
+    monkeypatch.setattr("server.services.watching.TICK_SECONDS", 0.05)
+    monkeypatch.setattr("server.services.watching.FIRST_BACKOFF", 0.05)
     network = ScriptedNetwork(
         deliver(1, 2),
         fail(TemporaryError("the stream dropped", retry_after=0.1)),

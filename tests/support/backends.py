@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,14 @@ def make_backend(name: str, folder: Path) -> Backend:
         lambda: run_apart(pg_execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     )
     return backend
+
+
+@contextmanager
+def own_backend(folder: Path) -> Iterator[Backend]:
+    """A fresh backend of this pass's kind, for one test module, dropped afterwards."""
+    made = make_backend(backend_name(), folder)
+    try:
+        yield made
+    finally:
+        for cleanup in made.cleanup:
+            cleanup()

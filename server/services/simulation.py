@@ -1,6 +1,6 @@
 """The simulator inside the running desk: four look-alike channels fed through real ingest.
 
-Started by create_app() when TANDEM_SIMULATOR_RATE is above zero. Items arrive with
+A Service, listed by create_app() when TANDEM_SIMULATOR_RATE is above zero. Items arrive with
 Poisson-like spacing at the configured mean rate and go through `do_ingest`, exactly like
 a network's webhook, so boards, events and SLA clocks behave as in production.
 """
@@ -13,7 +13,6 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 
 from channels.simulator import ACCOUNTS, ADAPTER, SimulatedItem, Simulator
 from server.actions.channels import channels_by_adapter, do_add_channel
@@ -106,7 +105,7 @@ class SimulationRunner:
         if channel_id is None:
             return
         try:
-            result = await do_ingest(self.desk.db, self.desk.settings, channel_id, [made.item])
+            result = await do_ingest(self.desk.ingest, channel_id, [made.item])
             self.stored += len(result.stored)
         except NotFound:
             log.warning("simulator: channel %s is gone; looking again", channel_id)
@@ -117,23 +116,27 @@ class SimulationRunner:
             await asyncio.sleep(RETRY_SECONDS)
 
 
-async def start_simulator(desk: Desk) -> Callable[[], Awaitable[None]]:
-    """A starter for create_app(): runs the simulator until the app shuts down."""
-    settings = desk.settings
-    runner = SimulationRunner(
-        desk, Simulator(settings.simulator_scenario, run=run_prefix()), settings.simulator_rate,
-        random.Random(),
-    )
-    task = asyncio.create_task(runner.run(), name="tandem-simulator")
-    desk.background.append(task)
+class SimulatorService:
+    """Runs the simulator at the settings' scenario and rate until the app shuts down."""
 
-    async def stop() -> None:
-        runner.stopping.set()
-        _, late = await asyncio.wait([task], timeout=STOP_SECONDS)
+    def __init__(self, desk: Desk) -> None:
+        settings = desk.settings
+        self.runner = SimulationRunner(
+            desk, Simulator(settings.simulator_scenario, run=run_prefix()),
+            settings.simulator_rate, random.Random(),
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.runner.stopping.clear()
+        self._task = asyncio.create_task(self.runner.run(), name="tandem-simulator")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self.runner.stopping.set()
+        _, late = await asyncio.wait([self._task], timeout=STOP_SECONDS)
         for straggler in late:
             straggler.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        if task in desk.background:
-            desk.background.remove(task)
-
-    return stop
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None

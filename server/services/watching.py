@@ -1,6 +1,7 @@
 """The watch service: reads the channels that are polled or streamed (Mastodon, YouTube, e-mail).
 
-Every process runs one. Each tick it looks for active channels whose adapter can `watch`,
+Every process runs one (a Service). Each tick it looks for active channels whose adapter is a
+ChannelWatcher,
 takes the lease of those nobody reads (server/actions/watches.py) and runs the adapter's
 `watch` for them; it renews its leases and stops a reader whose lease it lost or whose
 channel was deactivated. A reader hands batches to an Intake that ingests them and then
@@ -15,17 +16,16 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from channels.base import ChannelWatcher, InboundItem, PermanentError, TemporaryError
-from channels.registry import ADAPTERS
 from server.actions import watches
 from server.actions.ingest import IngestBusy, do_ingest
 from server.desk import Desk
 from server.models import ChannelWatch, utcnow
-from server.rounds import Rounds
+from server.services.rounds import Rounds
 
 log = logging.getLogger("tandem.watching")
 
@@ -37,10 +37,6 @@ MAX_BACKOFF = 300.0
 
 class LeaseLost(Exception):
     """Another process reads this channel now; this reader must stop."""
-
-
-def watchers(adapters: Mapping[str, Any] = ADAPTERS) -> dict[str, ChannelWatcher]:
-    return {name: a for name, a in adapters.items() if callable(getattr(a, "watch", None))}
 
 
 class DeskIntake:
@@ -55,7 +51,7 @@ class DeskIntake:
     async def deliver(self, items: list[InboundItem], cursor: Mapping[str, Any]) -> None:
         if items:
             try:
-                await do_ingest(self.desk.db, self.desk.settings, self.channel_id, items)
+                await do_ingest(self.desk.ingest, self.channel_id, items)
             except IngestBusy as busy:
                 raise TemporaryError("the desk is storing a burst; reading on shortly",
                                      busy.retry_after) from None
@@ -69,9 +65,9 @@ class DeskIntake:
 
 
 class WatchService:
-    def __init__(self, desk: Desk, adapters: Mapping[str, Any] = ADAPTERS) -> None:
+    def __init__(self, desk: Desk, watchers: Mapping[str, ChannelWatcher] | None = None) -> None:
         self.desk = desk
-        self.watchers = watchers(adapters)
+        self.watchers = dict(desk.adapters.watchers() if watchers is None else watchers)
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._readers: dict[int, asyncio.Task[None]] = {}
         self._rounds = Rounds("watch service", TICK_SECONDS, self._tick)
@@ -162,10 +158,3 @@ class WatchService:
                 return None
             if row.state == "starting" or clock() >= deadline:
                 return row
-
-
-async def start_watching(desk: Desk) -> Callable[[], Awaitable[None]]:
-    """A create_app starter: read the watched channels until the app stops."""
-    service = WatchService(desk)
-    await service.start()
-    return service.stop

@@ -1,4 +1,8 @@
-"""Claim upkeep: renew the claims of people who are connected, expire the others."""
+"""Claim upkeep: renew the claims of people who are connected, expire the others.
+
+A Service; create_app() gives it who is connected to this process (the realtime side) and
+tells it when a holder's last connection here closed.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 from server.actions.claims import expire_claims, renew_claims
 from server.db import Database
-from server.rounds import Rounds
+from server.services.rounds import Rounds
 
 
 class ClaimKeeper:

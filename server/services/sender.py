@@ -1,20 +1,18 @@
-"""The outbound sender: takes due outbox items and hands them to their channel's adapter.
+"""The outbox sender: takes due outbox items and hands them to their channel's adapter.
 
-Every process runs one; the conditional take in `start_sending` makes sure only one of them
-sends a given attempt. The network call runs outside any transaction, and its outcome is
-written back in a transaction of its own.
+Every process runs one (a Service); the conditional take in `start_sending` makes sure only
+one of them sends a given attempt. The network call runs outside any transaction, and its
+outcome is written back in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from channels.base import PermanentError, ReplySender, SendError, TemporaryError
-from channels.registry import SENDERS
 from server.actions.outbox import (
     SendJob,
     due_items,
@@ -24,7 +22,7 @@ from server.actions.outbox import (
 )
 from server.desk import Desk
 from server.models import Event
-from server.rounds import STOP_GRACE_SECONDS, Rounds, stop_within
+from server.services.rounds import STOP_GRACE_SECONDS, Rounds, stop_within
 
 log = logging.getLogger("tandem.sender")
 
@@ -33,27 +31,25 @@ CONCURRENCY = 8
 
 
 class OutboxSender:
-    def __init__(self, desk: Desk, senders: Mapping[str, ReplySender] = SENDERS) -> None:
+    def __init__(self, desk: Desk) -> None:
         self.desk = desk
-        self.senders = senders
+        self.senders: Mapping[str, ReplySender] = desk.adapters.senders
         self._rounds = Rounds("outbox sender", POLL_SECONDS, self._pick_up)
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self._sending: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self.desk.db.after_commit.append(self._committed)
         self._rounds.start()
 
     async def stop(self) -> None:
         """Take nothing new; let the sends under way finish and record their outcome (an
         unfinished one is sent again later under the same idempotency key)."""
-        with contextlib.suppress(ValueError):
-            self.desk.db.after_commit.remove(self._committed)
         await self._rounds.stop()
         await asyncio.gather(*(stop_within(task, STOP_GRACE_SECONDS) for task in list(self._tasks)))
 
-    async def _committed(self, events: Sequence[Event]) -> None:
+    async def committed(self, events: Sequence[Event]) -> None:
+        """The after-commit subscriber (create_app's table)."""
         # New work in this process: look now instead of at the next poll. Customers'
         # messages are most of what commits and never need sending: they do not wake it.
         if any(_outgoing(e) for e in events):
@@ -113,10 +109,3 @@ def _outgoing(event: Event) -> bool:
         return True
     message = event.payload.get("message") if event.type == "message.added" else None
     return isinstance(message, dict) and message.get("direction") == "out"
-
-
-async def start_sender(desk: Desk) -> Callable[[], Awaitable[None]]:
-    """A create_app starter: run the sender until the app stops."""
-    sender = OutboxSender(desk)
-    await sender.start()
-    return sender.stop
