@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.x_api import FakeX
 from tests.support.backends import backend_name
 from tests.support.captured import read_events
 from tests.support.inprocess import (
@@ -38,10 +40,25 @@ def desk_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template
     drop_template(made)
 
 
-@pytest.fixture
-async def desk(desk_template: Template, tmp_path: Path) -> AsyncIterator[InProcessDesk]:
-    async with database_copy(desk_template, tmp_path) as url, \
-            running_desk(desk_template, url) as running:
+async def _desk(template: Template, folder: Path, **settings: str
+                ) -> AsyncIterator[InProcessDesk]:
+    async with database_copy(template, folder) as url, \
+            running_desk(template, url, **settings) as running:
         yield running
         # Whatever the test did not look at must still be a valid event.
         await read_events(running.db, after=running.started_at_seq)
+
+
+@pytest.fixture
+async def desk(desk_template: Template, tmp_path: Path) -> AsyncIterator[InProcessDesk]:
+    async for running in _desk(desk_template, tmp_path):
+        yield running
+
+
+@pytest.fixture
+async def network_desk(desk_template: Template, tmp_path: Path, fake_meta: FakeMeta,
+                       fake_x: FakeX) -> AsyncIterator[InProcessDesk]:
+    """A desk whose Meta and X API URLs point at the local fakes (tests/fakes/)."""
+    async for running in _desk(desk_template, tmp_path, meta_graph_url=fake_meta.base_url,
+                               x_api_url=fake_x.base_url):
+        yield running
