@@ -35,7 +35,7 @@ from server.commands import Call
 from server.crypto import SecretBox
 from server.db import Database
 from server.desk import Desk
-from server.models import Event, OutboxItem, utcnow
+from server.models import AuditEntry, Event, OutboxItem, utcnow
 from server.permissions import Actor
 from server.settings import Settings
 from tests.support.backends import PG_ADMIN_URL, pg_execute, run_apart
@@ -194,6 +194,29 @@ class InProcessDesk:
         response = await self.rest(person, method, path, **kwargs)
         assert response.is_success, f"{method} {path}: {response.status_code} {response.text}"
         return response.json()
+
+    async def refuses(self, person: Person | None, method: str, path: str, status: int,
+                      code: str, **kwargs: Any) -> dict[str, Any]:
+        """A REST call the desk must refuse with `status` and `code`, changing nothing:
+        no event, no audit row. Returns the error object."""
+        before = await self.footprint()
+        response = await self.rest(person, method, path, **kwargs)
+        assert response.status_code == status, f"{method} {path}: {response.text}"
+        error = response.json()["error"]
+        assert error["code"] == code, error
+        assert await self.footprint() == before, f"{method} {path} changed the desk"
+        return error
+
+    async def footprint(self) -> tuple[int, int]:
+        """What every change leaves: the newest event's seq and the number of audit rows."""
+        async with self.db.read() as session:
+            audits = await session.scalar(select(func.count()).select_from(AuditEntry))
+        return await self.seq(), int(audits or 0)
+
+    async def audits(self, action: str) -> list[AuditEntry]:
+        async with self.db.read() as session:
+            return list((await session.scalars(select(AuditEntry).where(
+                col(AuditEntry.action) == action).order_by(col(AuditEntry.id)))).all())
 
     async def actor(self, person: Person) -> Actor:
         if person.id not in self._actors:
