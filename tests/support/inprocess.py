@@ -165,7 +165,12 @@ class InProcessDesk:
     channel_id: int
     channel_secret: str
     started_at_seq: int = 0
+    # Every generic webhook channel's signing secret (a test adds the channels it makes).
+    channel_secrets: dict[int, str] = field(default_factory=dict)
     _actors: dict[int, Actor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.channel_secrets.setdefault(self.channel_id, self.channel_secret)
 
     def __getattr__(self, key: str) -> Person:
         # desk.agent, desk.supervisor, ...: the template's people by key.
@@ -242,19 +247,22 @@ class InProcessDesk:
     async def webhook(self, items: list[dict[str, Any]], *, channel_id: int | None = None,
                       secret: str | None = None) -> httpx.Response:
         """POST items to a generic webhook channel, signed as its sender signs them."""
+        channel_id = channel_id or self.channel_id
         body = json.dumps(items).encode()
         stamp = str(int(time.time()))
+        secret = secret or self.channel_secrets.get(channel_id, self.channel_secret)
         response = await self.http.post(
-            f"/webhooks/generic/{channel_id or self.channel_id}", content=body, headers={
+            f"/webhooks/generic/{channel_id}", content=body, headers={
                 "Content-Type": "application/json", "X-Tandem-Timestamp": stamp,
-                "X-Tandem-Signature": sign(secret or self.channel_secret, stamp, body)})
+                "X-Tandem-Signature": sign(secret, stamp, body)})
         await self.settle()
         return response
 
-    async def post(self, text: str = "Hallo, mein Paket fehlt", **extra: Any) -> dict[str, Any]:
+    async def post(self, text: str = "Hallo, mein Paket fehlt", *, channel_id: int | None = None,
+                   **extra: Any) -> dict[str, Any]:
         """A customer's item through the webhook; returns its thread's card."""
         item = new_item(text, **extra)
-        response = await self.webhook([item])
+        response = await self.webhook([item], channel_id=channel_id)
         assert response.status_code == 200, response.text
         return await self.card_with(item["text"])
 

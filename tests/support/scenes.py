@@ -10,7 +10,7 @@ from typing import Any
 from pycrdt import Doc, Text
 
 from server.actions.drafts import TEXT_ROOT, do_save_draft
-from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.meta_graph import Account, Customer, FakeMeta
 from tests.fakes.x_api import FakeX
 from tests.support.inprocess import InProcessDesk, Person
 
@@ -87,19 +87,32 @@ async def connect(desk: InProcessDesk, adapter: str, **fields: str) -> int:
     return int(found.group(1))
 
 
-async def facebook_comment(desk: InProcessDesk, meta: FakeMeta, text: str
-                           ) -> dict[str, Any]:
-    """A customer's comment on a connected Facebook page, through Meta's signed webhook."""
+async def facebook_page(desk: InProcessDesk, meta: FakeMeta) -> tuple[Account, int]:
+    """A Facebook page of the fake Meta, connected: the page and its channel's id."""
     page = meta.account("facebook")
     channel_id = await connect(desk, page.network, name=f"{page.network} {page.id}",
                                account_id=page.id, access_token=page.token,
                                app_secret=page.app_secret, verify_token=page.verify_token)
-    comment = meta.comment(page, meta.customer("Fiona Facebook"), text)
-    body, headers = FakeMeta.signed(meta.comment_webhook(comment), page.app_secret)
+    return page, channel_id
+
+
+async def from_meta(desk: InProcessDesk, channel_id: int, page: Account,
+                    payload: dict[str, Any]) -> None:
+    """Meta's signed webhook, as the network sends it."""
+    body, headers = FakeMeta.signed(payload, page.app_secret)
     response = await desk.http.post(f"/webhooks/meta/{channel_id}", content=body,
                                     headers=headers)
     assert response.is_success, response.text
     await desk.settle()
+
+
+async def facebook_comment(desk: InProcessDesk, meta: FakeMeta, text: str,
+                           customer: Customer | None = None,
+                           page: tuple[Account, int] | None = None) -> dict[str, Any]:
+    """A customer's comment on a connected Facebook page: its thread's card."""
+    account, channel_id = page or await facebook_page(desk, meta)
+    comment = meta.comment(account, customer or meta.customer("Fiona Facebook"), text)
+    await from_meta(desk, channel_id, account, meta.comment_webhook(comment))
     return await desk.card_with(text)
 
 
