@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from channels.base import Capabilities
 from server.actions.windows import aware, closed_window_template, windows
+from server.errors import Conflict
 
 META = Capabilities(public_reply=True, private_reply_to_public=True, direct_messages=True,
                     message_window_hours=24, private_reply_window_days=7)
@@ -36,3 +39,7 @@ def test_naive_database_times_are_utc() -> None:
 
 def test_a_closed_window_needs_a_template_only_where_the_network_takes_one() -> None:
     assert closed_window_template("webhook", {}, 24) is None
+    assert closed_window_template("whatsapp", {"template_name": "follow_up"}, 24) == "follow_up"
+    with pytest.raises(Conflict) as refused:
+        closed_window_template("whatsapp", {}, 24)
+    assert refused.value.params == {"hours": 24}
