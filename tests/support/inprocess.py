@@ -165,12 +165,14 @@ class InProcessDesk:
     channel_id: int
     channel_secret: str
     started_at_seq: int = 0
+    writes: Writes = field(init=False)
     # Every generic webhook channel's signing secret (a test adds the channels it makes).
     channel_secrets: dict[int, str] = field(default_factory=dict)
     _actors: dict[int, Actor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.channel_secrets.setdefault(self.channel_id, self.channel_secret)
+        self.writes = Writes(self.desk.db)
 
     def __getattr__(self, key: str) -> Person:
         # desk.agent, desk.supervisor, ...: the template's people by key.
@@ -288,30 +290,42 @@ class InProcessDesk:
         got.events = await read_events(self.db, after=got.since)
 
     async def settle(self) -> None:
-        """Wait until the outbox sender finished what the last command gave it (and its
-        after-commit work, such as linking a private thread): then nothing moves by itself."""
+        """Wait until the outbox sender finished what the last command gave it, with the
+        after-commit work of its writes (linking a private thread): then nothing moves by
+        itself, and what a test reads next is what the command led to."""
         deadline = time.monotonic() + SETTLE_TIMEOUT
-        stable: tuple[int, int] | None = None
         while True:
-            async with self.db.read() as session:
-                busy = await session.scalar(select(func.count()).select_from(OutboxItem).where(
-                    col(OutboxItem.status).in_(("queued", "sending", "retry")),
-                    col(OutboxItem.next_attempt_at) <= utcnow()))
-                any_sent = await session.scalar(select(func.count()).select_from(OutboxItem))
-            if not any_sent:
-                return
-            if not busy:
-                # The sender's after-commit hooks run after its row changed: wait until the
-                # event log stands still once, too.
-                now = (await self.seq(), int(any_sent))
-                if now == stable:
+            if not self.writes.running:
+                async with self.db.read() as session:
+                    busy = await session.scalar(select(func.count()).select_from(OutboxItem)
+                                                .where(col(OutboxItem.status).in_(
+                                                    ("queued", "sending", "retry")),
+                                                    col(OutboxItem.next_attempt_at) <= utcnow()))
+                if not busy and not self.writes.running:
                     return
-                stable = now
-            else:
-                stable = None
             if time.monotonic() > deadline:
                 raise AssertionError("the outbox sender did not settle")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
+
+
+class Writes:
+    """Counts the desk's write transactions under way, after-commit hooks included (they
+    run inside `Database.write`): the sender's, whose results land after a command."""
+
+    def __init__(self, db: Database) -> None:
+        self.running = 0
+        write = db.write
+
+        @asynccontextmanager
+        async def counted() -> AsyncIterator[Any]:
+            self.running += 1
+            try:
+                async with write() as tx:
+                    yield tx
+            finally:
+                self.running -= 1
+
+        db.write = counted  # type: ignore[method-assign]
 
 
 _serial = iter(range(1, 10**9))
