@@ -22,14 +22,14 @@ from tests.fakes.x_api import FakeX
 from tests.server.commands.scenarios import SCENARIOS, Fakes, snapshot
 from tests.support.backends import backend_name
 from tests.support.captured import read_events
-from tests.support.inprocess import (
+from tests.support.desk_template import (
     BASE_URL,
     Template,
     build_template,
     database_copy,
     drop_template,
-    running_desk,
 )
+from tests.support.inprocess import running_desk
 
 pytestmark = pytest.mark.browser
 

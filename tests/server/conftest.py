@@ -16,14 +16,13 @@ from tests.fakes.meta_graph import FakeMeta
 from tests.fakes.x_api import FakeX
 from tests.support.backends import backend_name
 from tests.support.captured import read_events
-from tests.support.inprocess import (
-    InProcessDesk,
+from tests.support.desk_template import (
     Template,
     build_template,
     database_copy,
     drop_template,
-    running_desk,
 )
+from tests.support.inprocess import InProcessDesk, running_desk
 
 
 @pytest.fixture(scope="session")

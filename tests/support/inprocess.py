@@ -1,11 +1,10 @@
 """The desk in the test's own process: create_app() served through httpx's ASGI transport.
 
 No port, no subprocess: each test gets the app that `tandem serve` runs, its lifespan
-started (asgi-lifespan), on a database copied from one migrated template (SQLite: a file
-copy; PostgreSQL: CREATE DATABASE ... TEMPLATE). The template holds a person of every
-built-in role with an API token and a generic webhook channel, so a test starts acting at
-once. Commands are called over REST (bearer tokens, as API clients do) or straight through
-the command registry, with the same checks.
+started (asgi-lifespan), on a fresh copy of the seeded template database
+(tests/support/desk_template.py), so a test starts acting at once. Commands are called over
+REST (bearer tokens, as API clients do) or straight through the command registry, with
+the same checks.
 """
 
 from __future__ import annotations
@@ -14,144 +13,31 @@ import asyncio
 import gc
 import json
 import secrets
-import shutil
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import col
 
 from channels.webhook import sign
-from server.actions.accounts import actor_for_user, do_create_api_token, do_create_user
-from server.actions.channels import do_add_channel
+from server.actions.accounts import actor_for_user
 from server.app import create_app
 from server.commands import Call
-from server.crypto import SecretBox
 from server.db import Database
 from server.desk import Desk
 from server.models import AuditEntry, Event, OutboxItem, utcnow
 from server.permissions import Actor
-from server.settings import Settings
-from tests.support.backends import PG_ADMIN_URL, pg_execute, run_apart
 from tests.support.captured import Captured, read_events
+from tests.support.desk_template import BASE_URL, Person, Template, settings_for
 
-BASE_URL = "http://desk.test"
-SECRET_KEY = "in-process-test-key-that-is-long-enough-0123456789"
-# The people every test desk has: (key, role, name). Names are what @mentions match.
-PEOPLE = (
-    ("admin", "admin", "Ada Admin"),
-    ("supervisor", "supervisor", "Sven Supervisor"),
-    ("agent", "service agent", "Anna Agent"),
-    ("colleague", "service agent", "Carl Colleague"),
-    ("marketer", "marketing agent", "Mia Marketer"),
-    ("viewer", "viewer", "Vera Viewer"),
-)
+__all__ = ["BASE_URL", "InProcessDesk", "Person", "new_item", "running_desk"]
+
 SETTLE_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    key: str
-    role: str
-    name: str
-    email: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@dataclass(frozen=True)
-class Template:
-    """The migrated, seeded database every test copies."""
-
-    backend: str  # sqlite | postgres
-    location: str  # the SQLite file, or the PostgreSQL database's name
-    people: dict[str, Person]
-    channel_id: int
-    channel_secret: str
-
-
-def settings_for(database_url: str, **extra: Any) -> Settings:
-    return Settings(_env_file=None, database_url=database_url,  # type: ignore[call-arg]
-                    secret_key=SECRET_KEY, base_url=BASE_URL, **extra)
-
-
-def _pg_url(database: str) -> str:
-    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{database}"
-
-
-async def _seed(db: Database) -> tuple[dict[str, Person], int, str]:
-    people: dict[str, Person] = {}
-    async with db.write() as tx:
-        for key, role, name in PEOPLE:
-            email = f"{key}@desk.test"
-            user = await do_create_user(tx, email=email, name=name, role=role, password=None)
-            token = await do_create_api_token(tx, email, "in-process tests")
-            assert user.id is not None
-            people[key] = Person(user.id, key, role, name, email, token)
-        channel, secret = await do_add_channel(
-            tx, SecretBox(SECRET_KEY), network="webhook", adapter="webhook", name="Web form")
-    assert channel.id is not None
-    return people, channel.id, secret
-
-
-def build_template(backend: str, folder: Path) -> Template:
-    """Migrate and seed the template once per session (synchronous: call it outside a loop)."""
-    from server.cli import migrate  # the CLI's own migrate: the schema and the built-in roles
-
-    if backend == "sqlite":
-        location = str(folder / "template.db")
-        url = f"sqlite:///{location}"
-    else:
-        location = f"tandem_tpl_{secrets.token_hex(4)}"
-        run_apart(pg_execute(f'CREATE DATABASE "{location}"'))
-        url = _pg_url(location)
-    settings = settings_for(url)
-    migrate(settings)
-    found: dict[str, Any] = {}
-
-    async def seed() -> None:
-        db = Database(settings.database)
-        try:
-            found["seeded"] = await _seed(db)
-        finally:
-            await db.dispose()
-
-    run_apart(seed())
-    # The last connection closed checkpoints the WAL into the file: one file to copy.
-    assert backend != "sqlite" or not Path(location + "-wal").exists()
-    people, channel_id, secret = found["seeded"]
-    return Template(backend, location, people, channel_id, secret)
-
-
-def drop_template(template: Template) -> None:
-    if template.backend == "postgres":
-        run_apart(pg_execute(f'DROP DATABASE IF EXISTS "{template.location}" WITH (FORCE)'))
-
-
-@asynccontextmanager
-async def database_copy(template: Template, folder: Path) -> AsyncIterator[str]:
-    """A fresh database with the template's rows; yields its URL."""
-    if template.backend == "sqlite":
-        path = folder / "desk.db"
-        shutil.copyfile(template.location, path)
-        yield f"sqlite:///{path}"
-        return
-    name = f"tandem_t_{secrets.token_hex(4)}"
-    await pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.location}"')
-    try:
-        yield _pg_url(name)
-    finally:
-        await pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
@@ -297,10 +183,14 @@ class InProcessDesk:
         while True:
             if not self.writes.running:
                 async with self.db.read() as session:
+                    # Due, or being sent (its lease runs into the future meanwhile).
                     busy = await session.scalar(select(func.count()).select_from(OutboxItem)
-                                                .where(col(OutboxItem.status).in_(
-                                                    ("queued", "sending", "retry")),
-                                                    col(OutboxItem.next_attempt_at) <= utcnow()))
+                                                .where(or_(
+                                                    col(OutboxItem.status) == "sending",
+                                                    and_(col(OutboxItem.status).in_(
+                                                        ("queued", "retry")),
+                                                        col(OutboxItem.next_attempt_at)
+                                                        <= utcnow()))))
                 if not busy and not self.writes.running:
                     return
             if time.monotonic() > deadline:

@@ -11,8 +11,6 @@ through the board page's own reducer in Chromium.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from server.events import EVENT_TYPES
@@ -47,11 +45,11 @@ async def test_the_board_follows_the_events_of(name: str, network_desk: InProces
     SEEN[name] = {e["type"] for e in events}
 
 
-def test_every_command_that_changes_the_desk_has_a_scenario(desk_template: Any) -> None:
+def test_every_command_that_changes_the_desk_has_a_scenario() -> None:
     from server.app import create_app
-    from tests.support.inprocess import settings_for
+    from tests.support.desk_template import settings_for
 
-    app = create_app(settings_for("sqlite:///unused.db"))
+    app = create_app(settings_for("sqlite:///never-opened.db"))  # no lifespan: no connection
     registry = app.other_asgi_app.state.desk.commands
     named = {c.name for c in registry}
     covered = {key.split("/")[0] for key in SCENARIOS} - {"ingest"}
