@@ -25,6 +25,7 @@ from server.crypto import SecretBox
 from server.db import Database
 from server.settings import Settings
 from tests.support.backends import PG_ADMIN_URL, pg_execute, run_apart
+from tests.support.desk_api import Person  # the end-to-end tests' person; no password here
 
 BASE_URL = "http://desk.test"
 SECRET_KEY = "in-process-test-key-that-is-long-enough-0123456789"
@@ -38,20 +39,6 @@ PEOPLE = (
     ("viewer", "viewer", "Vera Viewer"),
 )
 SETTLE_TIMEOUT = 10.0
-
-
-@dataclass(frozen=True)
-class Person:
-    id: int
-    key: str
-    role: str
-    name: str
-    email: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +72,7 @@ async def _seed(db: Database) -> tuple[dict[str, Person], int, str]:
             user = await do_create_user(tx, email=email, name=name, role=role, password=None)
             token = await do_create_api_token(tx, email, "in-process tests")
             assert user.id is not None
-            people[key] = Person(user.id, key, role, name, email, token)
+            people[key] = Person(user.id, email, name, "", token, role)
         channel, secret = await do_add_channel(
             tx, SecretBox(SECRET_KEY), network="webhook", adapter="webhook", name="Web form")
     assert channel.id is not None

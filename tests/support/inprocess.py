@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -38,6 +38,7 @@ from tests.support.desk_template import BASE_URL, Person, Template, settings_for
 __all__ = ["BASE_URL", "InProcessDesk", "Person", "new_item", "running_desk"]
 
 SETTLE_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -111,11 +112,18 @@ class InProcessDesk:
             return list((await session.scalars(select(AuditEntry).where(
                 col(AuditEntry.action) == action).order_by(col(AuditEntry.id)))).all())
 
+    async def row(self, model: type[T], key: Any) -> T:
+        """A row as the database has it now."""
+        async with self.db.read() as session:
+            found = await session.get(model, key)
+        assert found is not None, f"no {model.__name__} {key}"
+        return found
+
     async def actor(self, person: Person) -> Actor:
         if person.id not in self._actors:
             async with self.db.read() as session:
                 found = await actor_for_user(session, person.id)
-            assert found is not None, f"{person.key} is not active"
+            assert found is not None, f"{person.email} is not active"
             self._actors[person.id] = found
         return self._actors[person.id]
 

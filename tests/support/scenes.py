@@ -23,7 +23,7 @@ async def new_person(desk: InProcessDesk, role: str = "service agent") -> Person
     made = await desk.ok(desk.admin, "POST", "/api/users", json={
         "email": f"{tag}@desk.test", "name": f"Person {tag}", "role": role})
     token = await desk.ok(desk.admin, "POST", f"/api/users/{made['id']}/tokens", json={})
-    return Person(made["id"], tag, role, made["name"], made["email"], token["token"])
+    return Person(made["id"], made["email"], made["name"], "", token["token"], role)
 
 
 def draft_update(text: str) -> bytes:

@@ -16,13 +16,6 @@ from tests.support.inprocess import InProcessDesk
 from tests.support.scenes import claimed
 
 
-async def thread_row(desk: InProcessDesk, thread_id: int) -> Thread:
-    async with desk.db.read() as session:
-        found = await session.get(Thread, thread_id)
-    assert found is not None
-    return found
-
-
 async def test_a_claim_makes_the_caller_holder_with_a_new_fencing_token(
     desk: InProcessDesk
 ) -> None:
@@ -30,7 +23,7 @@ async def test_a_claim_makes_the_caller_holder_with_a_new_fencing_token(
     async with desk.capture() as got:
         answer = await desk.ok(desk.agent, "POST", f"/api/threads/{card['id']}/claim")
 
-    row = await thread_row(desk, card["id"])
+    row = await desk.row(Thread, card["id"])
     assert row.claim_holder_id == desk.agent.id and row.claim_token == card["claim_token"] + 1
     assert answer["claim"]["fencing_token"] == row.claim_token
     event = got.one("thread.claimed")
@@ -48,12 +41,12 @@ async def test_a_thread_someone_holds_is_refused_with_their_name_and_nothing_cha
                                409, "claim_held")
 
     assert error["holder_id"] == desk.agent.id and error["holder_name"] == desk.agent.name
-    assert (await thread_row(desk, card["id"])).claim_holder_id == desk.agent.id
+    assert (await desk.row(Thread, card["id"])).claim_holder_id == desk.agent.id
 
 
 async def test_claiming_what_you_hold_renews_it_without_an_event(desk: InProcessDesk) -> None:
     card = await claimed(desk)
-    token = (await thread_row(desk, card["id"])).claim_token
+    token = (await desk.row(Thread, card["id"])).claim_token
 
     async with desk.capture() as got:
         again = await desk.ok(desk.agent, "POST", f"/api/threads/{card['id']}/claim")
@@ -102,7 +95,7 @@ async def test_release_frees_the_thread_and_only_the_holder_may(desk: InProcessD
         await desk.ok(desk.agent, "POST", path)
 
     assert got.one("thread.released")["reason"] == "released"
-    assert (await thread_row(desk, card["id"])).claim_holder_id is None
+    assert (await desk.row(Thread, card["id"])).claim_holder_id is None
     async with desk.capture() as again:
         await desk.ok(desk.agent, "POST", path)  # nobody holds it: nothing to do
     assert again.events == []
@@ -122,7 +115,7 @@ async def test_assigning_names_the_assignee_and_refuses_people_who_are_not_there
         await desk.ok(desk.supervisor, "POST", path, json={"user_id": desk.agent.id})
 
     assert got.one("thread.assigned")["card"]["assignee"]["id"] == desk.agent.id
-    assert (await thread_row(desk, card["id"])).assignee_id == desk.agent.id
+    assert (await desk.row(Thread, card["id"])).assignee_id == desk.agent.id
 
 
 async def test_claims_nobody_renews_expire_and_renewed_ones_stay(desk: InProcessDesk) -> None:
@@ -140,5 +133,5 @@ async def test_claims_nobody_renews_expire_and_renewed_ones_stay(desk: InProcess
 
     released = got.one("thread.released")
     assert released["reason"] == "expired" and released["thread_id"] == lapsed["id"]
-    assert (await thread_row(desk, lapsed["id"])).claim_holder_id is None
-    assert (await thread_row(desk, kept["id"])).claim_holder_id == desk.colleague.id
+    assert (await desk.row(Thread, lapsed["id"])).claim_holder_id is None
+    assert (await desk.row(Thread, kept["id"])).claim_holder_id == desk.colleague.id

@@ -13,13 +13,6 @@ from tests.support.inprocess import InProcessDesk
 from tests.support.scenes import facebook_comment, facebook_page, from_meta
 
 
-async def thread(desk: InProcessDesk, thread_id: int) -> Thread:
-    async with desk.db.read() as session:
-        found = await session.get(Thread, thread_id)
-    assert found is not None
-    return found
-
-
 async def test_the_private_thread_takes_the_messenger_id_and_one_customer(
     network_desk: InProcessDesk, fake_meta: FakeMeta
 ) -> None:
@@ -32,7 +25,7 @@ async def test_the_private_thread_takes_the_messenger_id_and_one_customer(
         done = await desk.ok(desk.agent, "POST", f"/api/threads/{card['id']}/take-private",
                              json={"text": "We write to you privately."})
 
-    private = await thread(desk, done["private_thread_id"])
+    private = await desk.row(Thread, done["private_thread_id"])
     assert private.external_key == f"dm:{fiona.psid}"
     async with desk.db.read() as session:
         contact = await session.get(Contact, private.contact_id)
@@ -64,9 +57,9 @@ async def test_a_customer_who_wrote_privately_before_continues_in_that_thread(
     done = await desk.ok(desk.agent, "POST", f"/api/threads/{card['id']}/take-private",
                          json={"text": "We answer you privately."})
 
-    public, before = await thread(desk, card["id"]), await thread(desk, earlier["id"])
+    public, before = await desk.row(Thread, card["id"]), await desk.row(Thread, earlier["id"])
     assert public.private_thread_id == earlier["id"] and before.public_thread_id == card["id"]
-    opened = await thread(desk, done["private_thread_id"])
+    opened = await desk.row(Thread, done["private_thread_id"])
     assert opened.status == "resolved" and opened.message_count == 0
     assert before.message_count == 2  # her message and our private reply
 

@@ -31,5 +31,5 @@ async def test_active_people_can_be_mentioned_by_their_mail_name(desk: InProcess
     people = await mentionable(desk.db)
 
     assert [p["name"] for p in people] == sorted(
-        p.name for p in desk.people.values() if p.key != "colleague")
+        p.name for p in desk.people.values() if p != desk.colleague)
     assert {"id": desk.agent.id, "name": desk.agent.name, "handle": "agent"} in people
