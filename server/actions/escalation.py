@@ -186,11 +186,12 @@ async def do_take_private(
         if opened:
             tx.emit(event_row(ThreadOpened(card=await card(tx.session, private.id)),  # type: ignore[arg-type]
                               thread_id=private.id))
+        # Before the message: its event carries the private thread's card, excerpt included.
+        private.excerpt = " ".join(text.split())[:EXCERPT]
         message = await enqueue_reply(tx, private, text, actor.id, actor.name)
         # The first private word answers the public item: Meta sends it as a private reply
         # to that comment; X as a direct message to its author.
         message.reply_to_external_id = item.external_id
-        private.excerpt = " ".join(text.split())[:EXCERPT]
         await tx.session.flush()
         holding: Literal["none", "queued", "pending_approval"] = "none"
         holding_id = None

@@ -16,6 +16,7 @@ from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
 from tests.replies.desk import newest_message, reply_state, until, write_draft
+from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
 from tests.support.live import LiveBoard
 from tests.support.servers import DeskServer
@@ -26,15 +27,6 @@ Board = dict[int, dict[str, Any]]
 def snapshot(api: DeskApi, person: Person) -> tuple[int, Board]:
     data = api.threads(person, status="all", limit=5000)
     return data["seq"], {card["id"]: card for card in data["threads"]}
-
-
-def apply(board: Board, events: list[dict[str, Any]]) -> Board:
-    after = dict(board)
-    for event in events:
-        card = event["payload"].get("card")
-        if card is not None:
-            after[card["id"]] = card
-    return after
 
 
 async def check_action(

@@ -1,0 +1,268 @@
+"""What each state-changing command needs arranged, and the board check itself: snapshot,
+act, apply the committed events as a board does, compare with a fresh snapshot.
+
+Used per command by test_board_follows_events.py, and as one sequence through the board
+page's own reducer in Chromium by tests/browser/test_board_reducer.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from server.queries.cards import BoardFilter, board_cards
+from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.x_api import FakeX
+from tests.support.captured import Board, apply
+from tests.support.inprocess import InProcessDesk, new_item
+from tests.support.scenes import (
+    claimed,
+    facebook_comment,
+    failed_send,
+    new_person,
+    submitted,
+    taken_private,
+    tweet,
+    write_draft,
+)
+
+Act = Callable[[], Awaitable[Any]]
+Arrange = Callable[[InProcessDesk, "Fakes"], Awaitable[Act]]
+
+
+@dataclass(frozen=True)
+class Fakes:
+    """The networks' fakes a scenario may post from."""
+
+    meta: FakeMeta
+    x: FakeX
+
+
+async def snapshot(desk: InProcessDesk) -> Board:
+    async with desk.db.read() as session:
+        cards = await board_cards(session, await desk.actor(desk.admin),
+                                  BoardFilter(status="all", limit=5000))
+    return {c.id: c.model_dump(mode="json") for c in cards}
+
+
+def rest(desk: InProcessDesk, person_key: str, method: str, path: str, **body: Any) -> Act:
+    async def act() -> Any:
+        return await desk.ok(desk.people[person_key], method, path, json=body or None)
+    return act
+
+
+def command(desk: InProcessDesk, person_key: str, name: str, **data: Any) -> Act:
+    async def act() -> Any:
+        return await desk.invoke(desk.people[person_key], name, data)
+    return act
+
+
+# -- the scenarios: each arranges, and returns the command's call --------------------------
+
+
+async def new_thread(desk: InProcessDesk, _: Fakes) -> Act:
+    await desk.post("an older thread")
+
+    async def act() -> None:
+        assert (await desk.webhook([new_item("a brand new post")])).status_code == 200
+    return act
+
+
+async def message_in_thread(desk: InProcessDesk, _: Fakes) -> Act:
+    await desk.post("the first message", thread="conversation-1")
+
+    async def act() -> None:
+        later = new_item("a second message", thread="conversation-1")
+        assert (await desk.webhook([later])).status_code == 200
+    return act
+
+
+async def claim(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post()
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/claim")
+
+
+async def take_over(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    return command(desk, "supervisor", "claim", thread_id=card["id"], take_over=True)
+
+
+async def release(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/release")
+
+
+async def assign(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post()
+    return rest(desk, "supervisor", "POST", f"/api/threads/{card['id']}/assign",
+                user_id=desk.agent.id)
+
+
+async def update(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    return rest(desk, "agent", "PATCH", f"/api/threads/{card['id']}", status="resolved",
+                priority="high", tags=["Billing", "outage"])
+
+
+async def note(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post()
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/notes",
+                text="@Sven Supervisor please look")
+
+
+async def submit_for_approval(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    await write_draft(desk, card["id"], "Thanks, we are on it!!!")
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/reply/submit")
+
+
+async def submit_and_send(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk, "A private question", visibility="private")
+    await write_draft(desk, card["id"], "A private answer")
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/reply/submit")
+
+
+async def approve(desk: InProcessDesk, _: Fakes) -> Act:
+    _, waiting = await submitted(desk, "Thanks, we are on it!!!")
+    return rest(desk, "supervisor", "POST", f"/api/approvals/{waiting['approval_id']}/approve",
+                text="Thanks, we are on it.")
+
+
+async def reject(desk: InProcessDesk, _: Fakes) -> Act:
+    _, waiting = await submitted(desk)
+    return command(desk, "supervisor", "reply.reject", approval_id=waiting["approval_id"],
+                   comment="Fewer exclamation marks, please.")
+
+
+async def withdraw(desk: InProcessDesk, _: Fakes) -> Act:
+    _, waiting = await submitted(desk)
+    return rest(desk, "agent", "POST", f"/api/approvals/{waiting['approval_id']}/withdraw")
+
+
+async def retry(desk: InProcessDesk, _: Fakes) -> Act:
+    _, message_id = await failed_send(desk)
+    return rest(desk, "agent", "POST", f"/api/messages/{message_id}/retry")
+
+
+async def crisis(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "supervisor", "POST", "/api/crisis", on=True, message="outage")
+
+
+async def policy(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "supervisor", "PUT", "/api/approval-policy",
+                default={"public": False, "private": False})
+
+
+async def template_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "supervisor", "POST", "/api/templates",
+                name=f"Greeting {secrets.token_hex(3)}", language="en",
+                body="Hello {customer_name}")
+
+
+async def template_update(desk: InProcessDesk, _: Fakes) -> Act:
+    made = await template_create(desk, _)
+    template = (await made())["template"]
+    return rest(desk, "supervisor", "PATCH", f"/api/templates/{template['id']}", body="Hi!")
+
+
+async def template_delete(desk: InProcessDesk, _: Fakes) -> Act:
+    template = (await (await template_create(desk, _))())["template"]
+    return rest(desk, "supervisor", "DELETE", f"/api/templates/{template['id']}")
+
+
+async def take_private(desk: InProcessDesk, fakes: Fakes) -> Act:
+    card = await facebook_comment(desk, fakes.meta, "My order is late")
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/take-private",
+                text="We write to you privately.", holding_reply=True)
+
+
+async def direct_message(desk: InProcessDesk, fakes: Fakes) -> Act:
+    # X answers with a direct message; nothing links the thread afterwards.
+    card = await tweet(desk, fakes.x, "Three weeks waiting for the technician")
+    return rest(desk, "agent", "POST", f"/api/threads/{card['id']}/take-private",
+                text="We write to you by direct message.")
+
+
+async def back_to_public(desk: InProcessDesk, fakes: Fakes) -> Act:
+    _, done = await taken_private(desk, fakes.meta)
+    await desk.ok(desk.supervisor, "PUT", "/api/approval-policy",
+                  json={"default": {"public": False, "private": False}})
+    return rest(desk, "agent", "POST", f"/api/threads/{done['private_thread_id']}/back-to-public",
+                text="Solved, thank you.")
+
+
+async def user_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/users", email=f"{secrets.token_hex(3)}@desk.test",
+                name="New Person")
+
+
+async def user_update(desk: InProcessDesk, _: Fakes) -> Act:
+    # They hold a thread: deactivating them leaves its card as it is.
+    person = await new_person(desk)
+    await claimed(desk, person=person)
+    return rest(desk, "admin", "PATCH", f"/api/users/{person.id}", active=False, role="viewer")
+
+
+async def token_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", f"/api/users/{desk.viewer.id}/tokens", name="script")
+
+
+async def channel_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/channels", network="webhook", name="Shop form")
+
+
+async def draft_invite(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    return command(desk, "agent", "draft.invite", thread_id=card["id"],
+                   user_id=desk.colleague.id)
+
+
+async def draft_uninvite(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await claimed(desk)
+    await desk.invoke(desk.agent, "draft.invite", {"thread_id": card["id"],
+                                                   "user_id": desk.colleague.id})
+    return command(desk, "agent", "draft.uninvite", thread_id=card["id"],
+                   user_id=desk.colleague.id)
+
+
+# Keyed by command (after a slash: which case of it); webhooks are the ingest command.
+SCENARIOS: dict[str, Arrange] = {
+    "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
+    "claim": claim, "claim/take over": take_over, "release": release, "assign": assign,
+    "update": update, "note.add": note, "reply.submit/for approval": submit_for_approval,
+    "reply.submit/sent at once": submit_and_send, "reply.approve": approve,
+    "reply.reject": reject, "reply.withdraw": withdraw, "reply.retry": retry,
+    "crisis.set": crisis, "policy.set": policy, "template.create": template_create,
+    "template.update": template_update, "template.delete": template_delete,
+    "take_private": take_private, "take_private/on X": direct_message,
+    "back_to_public": back_to_public,
+    "user.create": user_create, "user.update": user_update, "token.create": token_create,
+    "channel.create": channel_create, "draft.invite": draft_invite,
+    "draft.uninvite": draft_uninvite,
+}
+# Commands that change no card (their events, if any, carry none). The others send at
+# least one card (a retry sends the thread's card unchanged: a delivery is not on it).
+NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "template.delete",
+           "user.create", "user.update", "token.create", "channel.create", "draft.invite",
+           "draft.uninvite", "note.add"}
+
+
+async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str
+                       ) -> list[dict[str, Any]]:
+    """Arrange, snapshot, act, and check the board; returns the act's events."""
+    act = await SCENARIOS[name](desk, fakes)
+    before = await snapshot(desk)
+    async with desk.capture() as got:
+        await act()
+    after = await snapshot(desk)
+    assert apply(before, got.events) == after, f"{name}: the board and its events differ"
+    carded = [e["type"] for e in got.events if "card" in e["payload"]]
+    if name.split("/")[0] in NO_CARD:
+        assert before == after and not carded, f"{name} changed cards: {carded}"
+    else:
+        assert carded, f"{name} sent no card: a scenario that shows nothing"
+    return got.events
+
+
