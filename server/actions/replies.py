@@ -384,9 +384,8 @@ async def _confirm(tx: Tx, actor: Actor, approval: Approval, thread: Thread,
         approver = actor.can("reply.approve") and not actor.service_account
         if not (is_author(actor.id, approval) or approver):
             raise NotAnAuthor(N_("Only an author or an approver can confirm this reply."))
-        if seen_upto is None:
-            raise Invalid("%(name)s is required.", name="seen_upto")
-        seen = seen_upto
+        # Without seen_upto the answer lists what came in (unseen_messages) to read first.
+        seen = seen_upto if seen_upto is not None else approval.seen_message_id or 0
     else:
         raise Conflict("This reply waits for no confirmation.")
     unseen = await _unseen(tx, thread.id, seen, approval.submitted_by_id)  # type: ignore[arg-type]

@@ -136,8 +136,9 @@ async def test_under_the_approver_policy_a_second_approver_confirms_the_correcti
     assert held.json()["status"] == "held", held.text
     assert network.posts_for(talk.key) == []
     # An approver who read the new message may confirm the held reply too.
-    stale = post(api, second, f"/api/approvals/{approval_id}/confirm")
-    assert (stale.status_code, stale.json()["error"]["code"]) == (400, "invalid")
+    unread = post(api, second, f"/api/approvals/{approval_id}/confirm")
+    assert (unread.status_code, unread.json()["error"]["code"]) == (409, "unseen_messages")
+    assert [m["text"] for m in unread.json()["error"]["messages"]] == ["Und bitte vor 12 Uhr"]
     confirmed = post(api, second, f"/api/approvals/{approval_id}/confirm",
                      seen_upto=newest_message(api, second, talk.thread_id))
     assert confirmed.json()["status"] == "sent", confirmed.text
