@@ -26,7 +26,7 @@ class NotAServiceAccount(DeskError):
     def __init__(self, name: str) -> None:
         super().__init__(
             N_("%(name)s is a person, not a service account: only they can make their own "
-               "API tokens (on their profile page or with POST /api/me/tokens)."), name=name)
+               "API tokens (POST /api/me/tokens)."), name=name)
 
 
 async def _user(tx: Tx, user_id: int) -> User:

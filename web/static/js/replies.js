@@ -201,7 +201,8 @@
     if (!open && who.needed && can.has("reply.submit")) {
       if (!who.people.length) warning = t("rp_nobody_approves");
       else if (!who.people.some((p) => p.online)) {
-        warning = t("rp_nobody_online", { names: R.names(who.people) });
+        warning = t("rp_nobody_online", { names: R.names(who.people.slice(0, 6)) +
+          (who.people.length > 6 ? ", " + t("rp_more", { count: who.people.length - 6 }) : "") });
       }
     }
     ui.approversWarning.textContent = warning;

@@ -63,6 +63,8 @@
     return (people || []).map((person) => person.name).join(", ");
   }
 
+  const SHOWN = 6;
+
   /** Show a refusal where the person acted (an element with role=alert), or clear it. */
   function report(box, error) {
     box.textContent = error ? error.message : "";
@@ -75,7 +77,10 @@
     const t = window.Tandem.t;
     if (!people.length) return t("rp_nobody_approves");
     const isOn = (p) => (online ? online.has(p.id) : p.online);
-    const listed = people.map((p) => (isOn(p) ? t("rp_online", { name: p.name }) : p.name));
+    // Who is online first; a long list names a few and counts the rest.
+    const sorted = people.filter(isOn).concat(people.filter((p) => !isOn(p)));
+    const listed = sorted.slice(0, SHOWN).map((p) => (isOn(p) ? t("rp_online", { name: p.name }) : p.name));
+    if (sorted.length > SHOWN) listed.push(t("rp_more", { count: sorted.length - SHOWN }));
     return t("rp_can_approve", { names: listed.join(", ") });
   }
 
