@@ -118,6 +118,7 @@
   async function confirmHeld(approval, act, item) {
     const answer = await act("/confirm", {});
     if (answer.ok || answer.error.code !== "unseen_messages") return;
+    R.report(item.querySelector(".action-error"), null); // expected: what to read first
     const list = R.el("ol", "unseen-list");
     answer.error.messages.forEach((message) => {
       const entry = R.el("li", "unseen-message dir-" + message.direction);
