@@ -209,6 +209,8 @@
     const pub = document.getElementById("policy-public");
     const priv = document.getElementById("policy-private");
     const rules = document.getElementById("policy-rules");
+    const corrections = document.getElementById("policy-corrections");
+    corrections.value = data.policy.corrections || "author";
     pub.checked = !!data.policy.default.public;
     priv.checked = !!data.policy.default.private;
     rules.value = JSON.stringify(data.policy.rules, null, 2);
@@ -220,7 +222,8 @@
         T.toast(error.message);
         return;
       }
-      const policy = { default: { public: pub.checked, private: priv.checked }, rules: parsed };
+      const policy = { default: { public: pub.checked, private: priv.checked }, rules: parsed,
+        corrections: corrections.value };
       const answer = await R.api("PUT", "/api/approval-policy", { policy });
       T.toast(answer.ok ? t("rp_saved") : answer.error.message, answer.ok ? "info" : "error");
     });
