@@ -157,3 +157,21 @@ def test_who_can_approve_a_warning_before_submitting_and_the_hand_over(
                                                            timeout=LIVE_MS)
     shot(other, "handed-over-de")
     shot(sven, "hand-over-en")
+
+
+def test_the_policy_form_sets_who_confirms_a_correction(desk: Desk, api: DeskApi) -> None:
+    chef = api.person("supervisor", name=f"Leitung {token()}", language="de")
+    before = api.http.get("/api/approval-policy", headers=api.admin).json()["policy"]
+    page = desk.sign_in(chef, "/approvals")
+    try:
+        page.get_by_text("Welche Antworten eine Genehmigung brauchen").click()
+        expect(page.locator("#policy-corrections")).to_have_value(before["corrections"])
+        page.get_by_label("Wer einen von der Freigabe korrigierten Text bestätigt").select_option(
+            "approver")
+        page.get_by_role("button", name="Richtlinie speichern").click()
+        expect(page.locator(".toast")).to_contain_text("Gespeichert", timeout=LIVE_MS)
+
+        policy = api.http.get("/api/approval-policy", headers=api.admin).json()["policy"]
+        assert policy == {**before, "corrections": "approver"}
+    finally:
+        api.http.put("/api/approval-policy", headers=api.admin, json={"policy": before})
