@@ -121,7 +121,8 @@ def prepare(backend: Backend) -> str:
     The same functions `tandem migrate`, `tandem user create` and `tandem token create` call,
     run in this process: three interpreter start-ups saved per database.
     """
-    from server.actions.accounts import do_create_api_token, do_create_user
+    from server.actions.accounts import do_create_user
+    from server.actions.tokens import do_create_token_from_shell
     from server.cli import migrate, run_db
     from server.db import Database
     from server.settings import Settings
@@ -135,7 +136,7 @@ def prepare(backend: Backend) -> str:
             await do_create_user(tx, email=ADMIN_EMAIL, name="Bench Admin", role="admin",
                                  password=ADMIN_PASSWORD)
         async with db.write() as tx:
-            return await do_create_api_token(tx, ADMIN_EMAIL, "bench")
+            return await do_create_token_from_shell(tx, ADMIN_EMAIL, "bench", ADMIN_PASSWORD)
 
     return str(run_db(settings, admin))
 

@@ -205,7 +205,8 @@ async def make_channel(url: str, admin: dict[str, str], name: str = "Bench webho
 
 async def make_people(url: str, admin: dict[str, str], count: int, tag: str,
                       role: str = "service agent") -> list[tuple[int, str]]:
-    """`count` users without passwords (no argon2 cost), each with an API token."""
+    """`count` service accounts (no password, so no argon2 cost; an admin may issue their
+    tokens), each with an API token: load generators, not people."""
     gate = asyncio.Semaphore(8)
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
 
@@ -213,7 +214,7 @@ async def make_people(url: str, admin: dict[str, str], count: int, tag: str,
             async with gate:
                 created = await http.post("/api/users", headers=admin, json={
                     "email": f"{tag}-{n}@bench.example.com", "name": f"Agent {tag} {n}",
-                    "role": role,
+                    "role": role, "service_account": True,
                 })
                 created.raise_for_status()
                 user_id = int(created.json()["id"])

@@ -25,6 +25,8 @@ from server.permissions import Actor
 from server.services import Service
 
 log = logging.getLogger("tandem.realtime")
+# The presence key of the desk as a whole (thread ids start at 1): who is online at all.
+DESK = 0
 
 DisconnectHook = Callable[[str], Awaitable[None]]
 UserLeftHook = Callable[[int], Awaitable[None]]
@@ -121,6 +123,12 @@ class Realtime:
         await self._close_connections(user_id)
         await self.desk.bus.publish({"kind": "sign_out", "user_id": user_id})
 
+    async def online(self) -> set[int]:
+        """Who has a live connection anywhere: the presence of the desk as a whole, kept
+        like a thread's (under DESK) so every process sees every process's people."""
+        summary = summarize(await self.presence.entries(DESK))
+        return {person["id"] for person in summary["viewers"]}
+
     async def _close_connections(self, user_id: int) -> None:
         for sid, _ in list(self.sio.manager.get_participants("/", f"user:{user_id}")):
             await self.sio.disconnect(sid)
@@ -189,6 +197,7 @@ class Realtime:
         )
         self.viewing[sid] = set()
         await self.sio.enter_room(sid, f"user:{actor.id}")
+        await self.presence.put(DESK, sid, self._entry(actor))
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
         self.stream.leave(sid)
@@ -196,6 +205,7 @@ class Realtime:
         self.languages.pop(sid, None)
         for thread_id in self.viewing.pop(sid, set()):
             await self._presence_changed(thread_id, sid, None)
+        await self.presence.remove(DESK, sid)
         for hook in self.disconnect_hooks:
             try:
                 await hook(sid)
@@ -263,7 +273,7 @@ class Realtime:
             try:
                 for sid, threads in list(self.viewing.items()):
                     actor = self.actors.get(sid)
-                    for thread_id in threads:
+                    for thread_id in (DESK, *threads):
                         if actor:
                             await self.presence.put(thread_id, sid, self._entry(actor))
             except Exception:

@@ -17,13 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from server.actions.accounts import (
-    do_create_api_token,
     do_create_user,
     do_set_password,
     ensure_default_roles,
 )
 from server.actions.channels import do_add_channel
 from server.actions.outbox import webhook_config
+from server.actions.tokens import do_create_token_from_shell
 from server.crypto import SecretBox
 from server.db import Database
 from server.errors import DeskError
@@ -136,17 +136,19 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_user_create(args: argparse.Namespace) -> None:
     settings = load_settings()
-    password = _password(args)
+    # A service account signs in with tokens only: it needs no password.
+    password = None if args.service_account and not args.password else _password(args)
 
     async def work(db: Database) -> User:
         async with db.write() as tx:
             return await do_create_user(
                 tx, email=args.email, name=args.name, role=args.role, password=password,
-                language=args.language,
+                language=args.language, service_account=args.service_account,
             )
 
     user = run_db(settings, work)
-    print(f"created user {user.id}: {user.email} ({args.role})")
+    kind = ", service account" if user.service_account else ""
+    print(f"created user {user.id}: {user.email} ({args.role}{kind})")
 
 
 def cmd_user_password(args: argparse.Namespace) -> None:
@@ -183,9 +185,15 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 def cmd_token_create(args: argparse.Namespace) -> None:
     settings = load_settings()
 
+    # A person's token needs their own password; a service account's needs none.
+    password = args.password
+    if password is None and sys.stdin.isatty():
+        password = getpass.getpass(f"Password of {args.email} (empty for a service account): ")
+
     async def work(db: Database) -> str:
         async with db.write() as tx:
-            return await do_create_api_token(tx, args.email, args.name)
+            return await do_create_token_from_shell(tx, args.email, args.name,
+                                                    password or None)
 
     token = run_db(settings, work)
     print(f"API token for {args.email} (shown once, keep it safe):")
@@ -236,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", default="service agent")
     create.add_argument("--password")
     create.add_argument("--language", choices=["en", "de"])
+    create.add_argument("--service-account", action="store_true",
+                        help="a script, not a person: admins may issue its tokens, it never "
+                        "approves replies")
     create.set_defaults(func=cmd_user_create)
     password = user.add_parser("password", help="set a user's password")
     password.add_argument("--email", required=True)
@@ -244,9 +255,13 @@ def parser() -> argparse.ArgumentParser:
     user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
-    token_create = token.add_parser("create", help="create an API token for a user")
+    token_create = token.add_parser(
+        "create", help="create an API token for a service account, or for a person who gives "
+        "their own password")
     token_create.add_argument("--email", required=True)
     token_create.add_argument("--name", default="")
+    token_create.add_argument("--password", help="the person's own password (asked in a "
+                              "terminal); not needed for a service account")
     token_create.set_defaults(func=cmd_token_create)
 
     channel = sub.add_parser("channel", help="channels")

@@ -35,6 +35,10 @@ class LiveConnections(Protocol):
         """Close a deactivated person's live connections, in every process."""
         ...
 
+    async def online(self) -> set[int]:
+        """The people with a live connection to the desk, on any process."""
+        ...
+
 
 class NoLiveConnections:
     """The desk without a realtime side (commands run from scripts and the CLI)."""
@@ -47,6 +51,9 @@ class NoLiveConnections:
 
     async def sign_out(self, user_id: int) -> None:
         return None
+
+    async def online(self) -> set[int]:
+        return set()
 
 
 @dataclass

@@ -52,6 +52,7 @@ class Actor:
     permissions: frozenset[str]
     language: str | None = None
     team_id: int | None = None
+    service_account: bool = False
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

@@ -17,6 +17,7 @@ from tests.support.servers import DeskServer, tandem
 pytest_plugins = ["tests.support.chromium"]
 
 ADMIN_EMAIL = "admin@tests.example.com"
+ADMIN_PASSWORD = "admin password 123"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,8 +39,9 @@ def prepare(backend: Backend) -> str:
     env = backend.env()
     tandem(["migrate"], env)
     tandem(["user", "create", "--email", ADMIN_EMAIL, "--name", "Test Admin", "--role", "admin",
-            "--password", "admin password 123"], env)
-    return tandem(["token", "create", "--email", ADMIN_EMAIL], env).stdout.strip().splitlines()[-1]
+            "--password", ADMIN_PASSWORD], env)
+    return tandem(["token", "create", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD],
+                  env).stdout.strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ async def approvals_page(request: Request) -> Response:
         crisis = await crisis_state(session)
         policy = await approval_policy(session)
     data = {"seq": seq, "me": _me(request), "approvals": [a.model_dump(mode="json") for a in queue],
-            "crisis": crisis.as_json(), "policy": policy}
+            "crisis": crisis.as_json(), "policy": policy,
+            "online": sorted(await desk.live.online())}
     return render(request, "approvals.html", approvals_data=data, approvals=queue, crisis=crisis)
 
 

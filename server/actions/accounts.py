@@ -65,6 +65,7 @@ async def do_create_user(
     password: str | None,
     actor_id: int | None = None,
     language: str | None = None,
+    service_account: bool = False,
 ) -> User:
     email = check_email(email)
     if not name.strip():
@@ -80,10 +81,12 @@ async def do_create_user(
         role_id=role_row.id,  # type: ignore[arg-type]
         password_hash=hash_password(password) if password else None,
         language=language,
+        service_account=service_account,
     )
     tx.session.add(user)
     await tx.session.flush()
-    tx.audit("user.create", actor_id, user_id=user.id, email=email, role=role)
+    tx.audit("user.create", actor_id, user_id=user.id, email=email, role=role,
+             service_account=service_account)
     return user
 
 
@@ -118,6 +121,7 @@ async def actor_for_user(tx_or_session: object, user_id: int) -> Actor | None:
         permissions=frozenset(role.permissions),
         language=user.language,
         team_id=user.team_id,
+        service_account=user.service_account,
     )
 
 
@@ -199,18 +203,6 @@ async def actor_for_api_token(db: Database, token: str) -> Actor | None:
             )
         )
         return await actor_for_user(session, row.user_id) if row else None
-
-
-async def do_create_api_token(tx: Tx, email: str, name: str = "") -> str:
-    user = await tx.session.scalar(select(User).where(col(User.email) == check_email(email)))
-    if user is None:
-        raise NotFound("There is no user with the e-mail %(email)s.", email=email)
-    if not user.active:
-        raise Invalid("%(email)s is deactivated.", email=email)
-    token = new_token("tdm_")
-    tx.session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, name=name))  # type: ignore[arg-type]
-    tx.audit("token.create", None, user_id=user.id, name=name)
-    return token
 
 
 async def do_set_password(tx: Tx, email: str, password: str, actor_id: int | None = None) -> None:

@@ -53,6 +53,7 @@ class UserRow:
     team: str | None
     active: bool
     invited: bool  # has not set a password yet
+    service_account: bool = False  # a script: signs in with tokens only, never approves
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -70,7 +71,8 @@ async def users_overview(session: Any, user_id: int | None = None) -> list[UserR
     rows = (await session.execute(query)).all()
     return [
         UserRow(id=u.id, name=u.name, email=u.email, role=role, team=team, active=u.active,
-                invited=u.password_hash is None)
+                invited=u.password_hash is None and not u.service_account,
+                service_account=u.service_account)
         for u, role, team in rows
     ]
 

@@ -30,6 +30,7 @@ from server.errors import Conflict, Invalid, NoPrivatePath
 from server.events import ThreadOpened, UserRef, event_row
 from server.events.escalation import ThreadBackToPublic, ThreadTakenPrivate
 from server.models import Approval, Channel, Contact, Message, Template, Thread, utcnow
+from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
 from server.queries.cards import card
@@ -125,7 +126,7 @@ async def public_reply(tx: Tx, actor: Actor, thread: Thread, network: str, text:
     Returns the outcome and the message or approval id."""
     if await needs_approval(tx.session, actor, network=network, visibility="public"):
         waiting = await tx.session.scalar(select(col(Approval.id)).where(
-            col(Approval.thread_id) == thread.id, col(Approval.status).in_(("pending", "held"))))
+            col(Approval.thread_id) == thread.id, col(Approval.status).in_(OPEN_APPROVAL)))
         if waiting:
             raise Conflict("A reply on the public thread waits for approval already.")
         newest = await tx.session.scalar(

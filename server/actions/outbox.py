@@ -29,7 +29,7 @@ from channels.base import (
 from server.crypto import SecretBox
 from server.db import Database, Tx
 from server.errors import Conflict, Invalid, NotFound
-from server.events import MessageAdded, MessageDelivery, MessageView, event_row
+from server.events import MessageAdded, MessageDelivery, MessageView, ReplyAuthor, event_row
 from server.models import Channel, Contact, Message, OutboxItem, Thread, utcnow
 from server.models.time import iso
 from server.permissions import Actor
@@ -69,9 +69,11 @@ def new_key() -> str:
     return f"tdm-{secrets.token_hex(16)}"
 
 
-async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, author_name: str
-                        ) -> Message:
-    """Write the outgoing message and its outbox item; the sender picks it up after commit."""
+async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, author_name: str,
+                        authors: list[ReplyAuthor] | None = None) -> Message:
+    """Write the outgoing message and its outbox item; the sender picks it up after commit.
+    `authors`: everyone whose words are in it (the sender alone when not given)."""
+    credits = authors or [ReplyAuthor(id=author_id, name=author_name, part="submitted")]
     now = utcnow()
     answered = await tx.session.scalar(
         select(col(Message.external_id))
@@ -82,6 +84,7 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     message = Message(
         thread_id=thread.id,  # type: ignore[arg-type]
         channel_id=thread.channel_id, direction="out", author_user_id=author_id, text=text,
+        authors=[a.model_dump() for a in credits],
         visibility=thread.visibility, reply_to_external_id=answered, created_at=now,
         received_at=now, delivery_status="queued",
     )
@@ -103,7 +106,7 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
         thread_id=thread.id,
         direction="out", visibility=thread.visibility,
         author_name=author_name, text=text, created_at=iso(now),
-        delivery_status="queued",
+        delivery_status="queued", authors=credits,
     )
     tx.emit(event_row(MessageAdded(message=view, card=await card(tx.session, thread.id)),  # type: ignore[arg-type]
                       thread_id=thread.id))

@@ -1,9 +1,11 @@
-"""Sending a reply: submit, approve (possibly corrected), reject, withdraw.
+"""Sending a reply: submit, approve (possibly corrected), confirm, reject, withdraw.
 
 A submitted draft either goes straight to the outbox or, when the policy (or crisis mode)
 says so, waits as an Approval while the draft is locked (state "pending"). Nobody approves
-a reply they wrote. A reply never answers a conversation its authors have not seen: newer
-messages stop it until an author confirms them.
+a reply they wrote, and no words go out that only one person saw: an approver's correction
+waits ("corrected") until an author, or a second approver, confirms it. A reply never
+answers a conversation its authors have not seen: newer messages stop it until an author
+(or an approver) confirms them. The sent message names everyone whose words are in it.
 """
 
 from __future__ import annotations
@@ -18,26 +20,27 @@ from channels.registry import capabilities
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
-from server.actions.reply_policy import needs_approval
+from server.actions.reply_policy import approval_policy, needs_approval
 from server.actions.windows import closed_window_template, windows
 from server.db import Database, Tx
 from server.errors import N_, Conflict, DeskError, Invalid, NotFound
 from server.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ReplyAuthor,
     ReplyDecided,
     ReplyState,
     UserRef,
     event_row,
 )
-from server.models import Approval, Channel, Draft, Message, Thread, User, utcnow
+from server.models import Approval, Channel, Draft, Message, Thread, utcnow
+from server.models.replies import OPEN_APPROVAL
 from server.permissions import Actor
 from server.queries.cards import card
-from server.queries.replies import approval_view, messages_json
+from server.queries.replies import approval_view, messages_json, user_refs, word_diff
 
 MAX_REPLY = 10000
 MAX_COMMENT = 2000
-OPEN = ("pending", "held")
 
 
 class UnseenMessages(Conflict):
@@ -55,13 +58,29 @@ class FourEyes(DeskError):
     status = 403
     code = "four_eyes"
 
+    def __init__(self, message: str = N_("You wrote this reply; somebody else has to "
+                                         "approve it.")) -> None:
+        super().__init__(message)
+
+
+class ServiceAccount(DeskError):
+    status = 403
+    code = "service_account"
+
     def __init__(self) -> None:
-        super().__init__(N_("You wrote this reply; somebody else has to approve it."))
+        super().__init__(N_("A service account never approves replies."))
+
+
+class NotAnAuthor(DeskError):
+    """A condition on the data, refused like a missing permission (403 forbidden)."""
+
+    status = 403
+    code = "forbidden"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | pending | held | rejected | withdrawn
+    status: str  # sent | pending | corrected | held | rejected | withdrawn
     approval_id: int | None = None
     message_id: int | None = None
     unseen: list[dict[str, Any]] = field(default_factory=list)
@@ -95,7 +114,7 @@ async def _newest(tx: Tx, thread_id: int) -> int | None:
 async def _open_approval(tx: Tx, thread_id: int) -> Approval | None:
     return await tx.session.scalar(
         select(Approval).where(col(Approval.thread_id) == thread_id,
-                               col(Approval.status).in_(OPEN))
+                               col(Approval.status).in_(OPEN_APPROVAL))
     )
 
 
@@ -128,8 +147,8 @@ async def _decided(tx: Tx, approval: Approval, actor: Actor, notify: bool) -> No
         tx.emit(event_row(
             ReplyDecided(
                 approval_id=view.id, thread_id=view.thread_id, status=view.status,
-                by=_ref(actor), comment=view.comment, submitted_text=view.submitted_text,
-                final_text=view.final_text, diff=view.diff,
+                by=_ref(actor), confirm_by=view.confirm_by, comment=view.comment,
+                submitted_text=view.submitted_text, final_text=view.final_text, diff=view.diff,
             ),
             thread_id=approval.thread_id, user_id=user_id,
         ))
@@ -162,9 +181,8 @@ async def check_message_window(tx: Tx, thread: Thread) -> None:
 async def _send(tx: Tx, thread: Thread, draft: Draft | None, text: str, author_id: int,
                 actor: Actor, approval: Approval | None) -> Message:
     await check_message_window(tx, thread)
-    author = await tx.session.get(User, author_id) if author_id != actor.id else None
-    name = author.name if author else actor.name
-    message = await enqueue_reply(tx, thread, text, author_id, name)
+    credits = await reply_authors(tx, author_id, approval, draft)
+    message = await enqueue_reply(tx, thread, text, author_id, credits[0].name, credits)
     if draft is not None:
         # The reply left: the draft starts over, empty and editable (as a CRDT edit, so
         # editors still online merge the deletion).
@@ -172,8 +190,23 @@ async def _send(tx: Tx, thread: Thread, draft: Draft | None, text: str, author_i
         draft.updated_by_id = actor.id
         _state_event(tx, thread.id, draft, "sent", approval.id if approval else None)  # type: ignore[arg-type]
     tx.audit("reply.queued", actor.id, thread.id, message_id=message.id, text=text,
-             author_id=author_id, approval_id=approval.id if approval else None)
+             author_id=author_id, approval_id=approval.id if approval else None,
+             authors=[a.model_dump() for a in credits])
     return message
+
+
+async def reply_authors(tx: Tx, submitter_id: int, approval: Approval | None,
+                        draft: Draft | None) -> list[ReplyAuthor]:
+    """Everyone whose words go out: the submitter, the draft's co-authors, the corrector."""
+    co_writers = approval.authors if approval is not None else (draft.authors if draft else [])
+    parts: dict[int, str] = {submitter_id: "submitted"}
+    for user_id in co_writers:
+        parts.setdefault(user_id, "co-wrote")
+    if approval is not None and approval.corrected_by_id is not None:
+        parts.setdefault(approval.corrected_by_id, "corrected")
+    people = await user_refs(tx.session, parts)
+    return [ReplyAuthor(id=uid, name=people[uid].name if uid in people else "?", part=part)
+            for uid, part in parts.items()]
 
 
 def check_text(text: str) -> str:
@@ -197,8 +230,7 @@ async def do_submit(
         if waiting is not None:
             if waiting.status == "held" and confirm_seen_upto is not None:
                 submitted = draft if draft is not None and draft.state == "pending" else None
-                return await _confirm_held(tx, actor, thread, submitted, waiting,
-                                           confirm_seen_upto)
+                return await _confirm(tx, actor, waiting, thread, submitted, confirm_seen_upto)
             raise Conflict("A reply on this thread waits for approval already.")
         text = check_text(draft.text if draft else "")
         assert draft is not None
@@ -231,25 +263,6 @@ async def do_submit(
         return Outcome("pending", approval_id=approval.id)
 
 
-async def _confirm_held(tx: Tx, actor: Actor, thread: Thread, draft: Draft | None,
-                        approval: Approval, confirm_seen_upto: int) -> Outcome:
-    """An author read what came in while their approved reply was held: send it now."""
-    if actor.id not in (approval.submitted_by_id, *approval.authors):
-        raise Conflict("Only an author of this reply can confirm it.")
-    unseen = await _unseen(tx, thread.id, confirm_seen_upto, approval.submitted_by_id)  # type: ignore[arg-type]
-    if unseen:
-        raise UnseenMessages(unseen)
-    text = approval.final_text or approval.submitted_text
-    message = await _send(tx, thread, draft, text, approval.submitted_by_id, actor, approval)
-    approval.status = "approved"
-    approval.message_id = message.id
-    approval.seen_message_id = confirm_seen_upto
-    tx.audit("reply.confirm", actor.id, thread.id, approval_id=approval.id,
-             seen_upto=confirm_seen_upto)
-    await _decided(tx, approval, actor, notify=False)
-    return Outcome("sent", approval_id=approval.id, message_id=message.id)
-
-
 async def _approval(tx: Tx, approval_id: int) -> tuple[Approval, Thread, Draft | None]:
     """The approval, its thread, and the thread's draft if it is the one waiting (replies
     submitted otherwise, such as an escalation's holding reply, leave the draft alone)."""
@@ -262,22 +275,50 @@ async def _approval(tx: Tx, approval_id: int) -> tuple[Approval, Thread, Draft |
     return approval, thread, draft if draft is not None and draft.state == "pending" else None
 
 
+def is_author(user_id: int, approval: Approval) -> bool:
+    return user_id == approval.submitted_by_id or user_id in approval.authors
+
+
+def check_approval_open(approval: Approval) -> None:
+    if approval.status not in OPEN_APPROVAL:
+        raise Conflict("This reply was decided already.")
+
+
+def check_may_approve(actor: Actor, approval: Approval) -> None:
+    """Four eyes: not a service account, not an author, not the one who corrected the text.
+    (The registry checked reply.approve already.)"""
+    if actor.service_account:
+        raise ServiceAccount()
+    if is_author(actor.id, approval):
+        raise FourEyes()
+    if actor.id == approval.corrected_by_id:
+        raise FourEyes(N_("You corrected this reply; somebody else has to confirm it."))
+
+
 async def do_approve(db: Database, actor: Actor, approval_id: int, text: str | None = None
                      ) -> Outcome:
-    """Approve a pending reply, optionally corrected; it is sent unless new messages came in."""
+    """Approve a reply waiting for it. A changed text is a correction: it waits until a
+    second person confirms it (an author or another approver, by policy). Approved, it is
+    sent unless new messages came in."""
     async with db.write() as tx:
         approval, thread, draft = await _approval(tx, approval_id)
-        if approval.status != "pending":
+        if approval.status not in ("pending", "corrected"):
             raise Conflict("This reply was decided already.")
-        if actor.id == approval.submitted_by_id or actor.id in approval.authors:
-            raise FourEyes()
-        final = check_text(text) if text is not None else approval.submitted_text
+        check_may_approve(actor, approval)
+        current = approval.final_text or approval.submitted_text
+        final = check_text(text) if text is not None else current
+        if final != current:
+            return await _correct(tx, actor, approval, thread, draft, current, final)
+        if approval.status == "corrected" and approval.confirm_by != "approver":
+            raise Conflict("An author of this reply confirms the correction; you can still "
+                           "send it back.")
         approval.final_text = final
         approval.decided_by_id = actor.id
         approval.decided_at = utcnow()
         tx.audit("reply.approve", actor.id, thread.id, approval_id=approval_id,
                  submitted_text=approval.submitted_text, final_text=final,
-                 corrected=final != approval.submitted_text, authors=approval.authors)
+                 corrected=final != approval.submitted_text, authors=approval.authors,
+                 corrected_by_id=approval.corrected_by_id)
         unseen = await _unseen(tx, thread.id, approval.seen_message_id or 0,  # type: ignore[arg-type]
                                approval.submitted_by_id)
         if unseen:
@@ -288,11 +329,74 @@ async def do_approve(db: Database, actor: Actor, approval_id: int, text: str | N
             if draft is not None:
                 _state_event(tx, thread.id, draft, "held", approval.id)  # type: ignore[arg-type]
             return Outcome("held", approval_id=approval_id, unseen=unseen)
-        message = await _send(tx, thread, draft, final, approval.submitted_by_id, actor, approval)
-        approval.status = "approved"
-        approval.message_id = message.id
-        await _decided(tx, approval, actor, notify=True)
-        return Outcome("sent", approval_id=approval_id, message_id=message.id)
+        return await _send_approved(tx, actor, approval, thread, draft, notify=True)
+
+
+async def _correct(tx: Tx, actor: Actor, approval: Approval, thread: Thread,
+                   draft: Draft | None, before: str, after: str) -> Outcome:
+    """The approver's words would go out under the authors' names: hold them until a
+    second person confirms. The audit keeps what changed."""
+    policy = await approval_policy(tx.session)
+    approval.status = "corrected"
+    approval.final_text = after
+    approval.corrected_by_id = actor.id
+    approval.confirm_by = policy.get("corrections", "author")
+    approval.decided_by_id = actor.id
+    approval.decided_at = utcnow()
+    tx.audit("reply.correct", actor.id, thread.id, approval_id=approval.id, before=before,
+             after=after, diff=[p.model_dump() for p in word_diff(before, after)],
+             confirm_by=approval.confirm_by)
+    await _decided(tx, approval, actor, notify=True)
+    if draft is not None:
+        _state_event(tx, thread.id, draft, "corrected", approval.id)  # type: ignore[arg-type]
+    return Outcome("corrected", approval_id=approval.id)
+
+
+async def _send_approved(tx: Tx, actor: Actor, approval: Approval, thread: Thread,
+                         draft: Draft | None, *, notify: bool) -> Outcome:
+    text = approval.final_text or approval.submitted_text
+    message = await _send(tx, thread, draft, text, approval.submitted_by_id, actor, approval)
+    approval.status = "approved"
+    approval.message_id = message.id
+    await _decided(tx, approval, actor, notify=notify)
+    return Outcome("sent", approval_id=approval.id, message_id=message.id)
+
+
+async def do_confirm(db: Database, actor: Actor, approval_id: int, seen_upto: int | None
+                     ) -> Outcome:
+    """The second look before a reply goes out: an author confirms an approver's correction
+    (when the policy says the author confirms), or an author or approver who read what came
+    in confirms a held reply. `seen_upto`: the newest message the confirmer has read."""
+    async with db.write() as tx:
+        approval, thread, draft = await _approval(tx, approval_id)
+        return await _confirm(tx, actor, approval, thread, draft, seen_upto)
+
+
+async def _confirm(tx: Tx, actor: Actor, approval: Approval, thread: Thread,
+                   draft: Draft | None, seen_upto: int | None) -> Outcome:
+    if approval.status == "corrected":
+        if approval.confirm_by == "approver":
+            raise Conflict("A second approver approves this correction.")
+        if not is_author(actor.id, approval):
+            raise NotAnAuthor(N_("Only an author of this reply can confirm the correction."))
+        seen = max(approval.seen_message_id or 0, seen_upto or 0)
+    elif approval.status == "held":
+        approver = actor.can("reply.approve") and not actor.service_account
+        if not (is_author(actor.id, approval) or approver):
+            raise NotAnAuthor(N_("Only an author or an approver can confirm this reply."))
+        # Without seen_upto the answer lists what came in (unseen_messages) to read first.
+        seen = seen_upto if seen_upto is not None else approval.seen_message_id or 0
+    else:
+        raise Conflict("This reply waits for no confirmation.")
+    unseen = await _unseen(tx, thread.id, seen, approval.submitted_by_id)  # type: ignore[arg-type]
+    if unseen:
+        raise UnseenMessages(unseen)
+    approval.seen_message_id = max(seen, approval.seen_message_id or 0)
+    tx.audit("reply.confirm", actor.id, thread.id, approval_id=approval.id,
+             confirmed=approval.status, seen_upto=seen_upto,
+             final_text=approval.final_text or approval.submitted_text)
+    return await _send_approved(tx, actor, approval, thread, draft,
+                                notify=actor.id != approval.submitted_by_id)
 
 
 async def do_reject(db: Database, actor: Actor, approval_id: int, comment: str) -> Outcome:
@@ -304,8 +408,7 @@ async def do_reject(db: Database, actor: Actor, approval_id: int, comment: str) 
         raise Invalid("A comment has at most %(count)d characters.", count=MAX_COMMENT)
     async with db.write() as tx:
         approval, thread, draft = await _approval(tx, approval_id)
-        if approval.status not in OPEN:
-            raise Conflict("This reply was decided already.")
+        check_approval_open(approval)
         approval.status = "rejected"
         approval.comment = comment
         approval.decided_by_id = actor.id
@@ -323,10 +426,9 @@ async def do_withdraw(db: Database, actor: Actor, approval_id: int) -> Outcome:
     """An author takes their reply back from the queue, to change it."""
     async with db.write() as tx:
         approval, thread, draft = await _approval(tx, approval_id)
-        if approval.status not in OPEN:
-            raise Conflict("This reply was decided already.")
-        if actor.id not in (approval.submitted_by_id, *approval.authors):
-            raise Conflict("Only an author of this reply can withdraw it.")
+        check_approval_open(approval)
+        if not is_author(actor.id, approval):
+            raise NotAnAuthor(N_("Only an author of this reply can withdraw it."))
         approval.status = "withdrawn"
         approval.decided_at = utcnow()
         tx.audit("reply.withdraw", actor.id, thread.id, approval_id=approval_id)

@@ -21,7 +21,11 @@ from server.permissions import Actor
 
 POLICY_KEY = "approval_policy"
 CRISIS_KEY = "crisis_mode"
-DEFAULT_POLICY: dict[str, Any] = {"default": {"public": True, "private": False}, "rules": []}
+# `corrections`: who confirms a text an approver corrected before it goes out, "author" (an
+# author of the reply) or "approver" (a second approver).
+CORRECTIONS = ("author", "approver")
+DEFAULT_POLICY: dict[str, Any] = {"default": {"public": True, "private": False}, "rules": [],
+                                  "corrections": "author"}
 RULE_FIELDS = ("network", "team_id", "role", "visibility")
 MAX_RULES = 100
 MAX_CRISIS_MESSAGE = 500
@@ -90,6 +94,9 @@ def check_policy(raw: Any) -> dict[str, Any]:
         isinstance(default.get(v, False), bool) for v in ("public", "private")
     ):
         raise Invalid("default needs true or false for public and private.")
+    corrections = raw.get("corrections", DEFAULT_POLICY["corrections"])
+    if corrections not in CORRECTIONS:
+        raise Invalid("corrections must be author or approver.")
     rules = raw.get("rules", [])
     if not isinstance(rules, list) or len(rules) > MAX_RULES:
         raise Invalid("rules must be a list of at most %(count)d rules.", count=MAX_RULES)
@@ -117,11 +124,13 @@ def check_policy(raw: Any) -> dict[str, Any]:
         "default": {"public": default.get("public", True),
                     "private": default.get("private", False)},
         "rules": clean_rules,
+        "corrections": corrections,
     }
 
 
 async def approval_policy(session: AsyncSession) -> dict[str, Any]:
-    return await _setting(session, POLICY_KEY) or DEFAULT_POLICY
+    # A policy stored before `corrections` existed reads with the default.
+    return {**DEFAULT_POLICY, **(await _setting(session, POLICY_KEY) or {})}
 
 
 async def do_set_policy(db: Database, actor: Actor, raw: Any) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlmodel import col
 
-from server.actions.accounts import do_create_api_token, do_create_user
+from server.actions.accounts import do_create_user
 from server.actions.admin import do_set_active, do_set_user_role
 from server.actions.channels import do_add_channel
 from server.actions.outbox import webhook_config
+from server.actions.tokens import NotAServiceAccount, do_create_own_token, do_create_token_for
 from server.commands.inputs import Chars, CommandInput, Id, NoInput
 from server.commands.registry import Call, Command, Rest
 from server.commands.results import ChannelMade, TokenMade, UserChanged, UserMade, Users
@@ -30,6 +31,9 @@ class NewUser(CommandInput):
     password: Annotated[str, Chars(1024)] | None = Field(
         None, description="none: the user signs in otherwise")
     language: Literal["en", "de"] | None = None
+    service_account: bool = Field(
+        False, description="a script, not a person: admins may issue its tokens; it never "
+        "approves. Fixed when the account is made")
 
 
 class UserChange(CommandInput):
@@ -38,9 +42,12 @@ class UserChange(CommandInput):
     active: bool | None = Field(None, description="false deactivates: sessions end at once")
 
 
-class TokenInput(CommandInput):
-    user_id: Id
+class OwnTokenInput(CommandInput):
     name: Annotated[str, Chars(120)] = Field("", description="what the token is for")
+
+
+class TokenInput(OwnTokenInput):
+    user_id: Id
 
 
 class NewChannel(CommandInput):
@@ -58,15 +65,18 @@ async def list_users(call: Call, _: NoInput) -> dict[str, object]:
             .order_by(col(User.id))
         )).all()
     return {"users": [{"id": u.id, "email": u.email, "name": u.name, "role": role,
-                       "active": u.active, "team_id": u.team_id} for u, role in rows]}
+                       "active": u.active, "team_id": u.team_id,
+                       "service_account": u.service_account} for u, role in rows]}
 
 
 async def create_user(call: Call, data: NewUser) -> dict[str, object]:
     async with call.desk.db.write() as tx:
         user = await do_create_user(tx, email=data.email, name=data.name, role=data.role,
                                     password=data.password, actor_id=call.actor.id,
-                                    language=data.language)
-    return {"id": user.id, "email": user.email, "name": user.name}
+                                    language=data.language,
+                                    service_account=data.service_account)
+    return {"id": user.id, "email": user.email, "name": user.name,
+            "service_account": user.service_account}
 
 
 async def change_user(call: Call, data: UserChange) -> dict[str, object]:
@@ -86,12 +96,12 @@ async def change_user(call: Call, data: UserChange) -> dict[str, object]:
 
 async def create_token(call: Call, data: TokenInput) -> dict[str, object]:
     async with call.desk.db.write() as tx:
-        user = await tx.session.get(User, data.user_id)
-        if user is None:
-            raise NotFound("There is no user %(id)s.", id=data.user_id)
-        token = await do_create_api_token(tx, user.email, data.name)
-        tx.audit("token.issue", call.actor.id, user_id=data.user_id)
-    return {"token": token}
+        return {"token": await do_create_token_for(tx, call.actor, data.user_id, data.name)}
+
+
+async def create_own_token(call: Call, data: OwnTokenInput) -> dict[str, object]:
+    async with call.desk.db.write() as tx:
+        return {"token": await do_create_own_token(tx, call.actor, data.name)}
 
 
 async def create_channel(call: Call, data: NewChannel) -> dict[str, object]:
@@ -116,9 +126,15 @@ COMMANDS = [
             "themselves out.", permission="admin.users", result=UserChanged,
             rest=Rest("PATCH", USER), errors=(NotFound, Conflict), tags=("administration",)),
     Command("token.create", TokenInput, create_token,
-            "Issue an API token for a user; it is shown once.", permission="admin.users",
-            result=TokenMade, rest=Rest("POST", f"{USER}/tokens", status=201),
-            errors=(NotFound,), tags=("administration",)),
+            "Issue an API token for a service account (or yourself); it is shown once. A "
+            "person's tokens are made by that person only (token.create_own).",
+            permission="admin.users", result=TokenMade,
+            rest=Rest("POST", f"{USER}/tokens", status=201),
+            errors=(NotFound, NotAServiceAccount), tags=("administration",)),
+    Command("token.create_own", OwnTokenInput, create_own_token,
+            "Make an API token for yourself; it acts with your rights and is shown once.",
+            permission=None, result=TokenMade, rest=Rest("POST", "/api/me/tokens", status=201),
+            tags=("caller",)),
     Command("channel.create", NewChannel, create_channel,
             "Connect a generic signed-webhook channel; its signing secret is shown once.",
             permission="admin.channels", result=ChannelMade,

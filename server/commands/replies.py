@@ -6,21 +6,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from server.actions.approvers import do_hand_over
 from server.actions.outbox import do_retry_send
 from server.actions.replies import (
     MAX_COMMENT,
     MAX_REPLY,
     FourEyes,
+    NotAnAuthor,
+    ServiceAccount,
     UnseenMessages,
     do_approve,
+    do_confirm,
     do_reject,
     do_submit,
     do_withdraw,
 )
 from server.commands.inputs import Chars, CommandInput, Id, ThreadRef
 from server.commands.registry import Call, Command, Rest
-from server.commands.results import Approvals, Queued, ReplyOutcome, ReplyPanel
+from server.commands.results import Approvals, HandedOver, Queued, ReplyOutcome, ReplyPanel
 from server.errors import Conflict, NotFound
+from server.queries.approvers import who_approves
 from server.queries.replies import approvals_queue, thread_reply
 
 
@@ -38,6 +43,15 @@ class ApproveInput(ApprovalRef):
     text: Annotated[str, Chars(MAX_REPLY)] | None = Field(None, description="the corrected text")
 
 
+class ConfirmInput(ApprovalRef):
+    seen_upto: Id | None = Field(
+        None, description="the newest message the confirmer has read (needed for a held reply)")
+
+
+class HandOverInput(ApprovalRef):
+    user_id: Id = Field(description="the colleague who should decide")
+
+
 class RejectInput(ApprovalRef):
     comment: Annotated[str, Chars(MAX_COMMENT)] = Field("", description="why: the author reads it")
 
@@ -47,13 +61,18 @@ class RetryInput(CommandInput):
 
 
 class ApprovalsInput(CommandInput):
-    status: Literal["open", "pending", "held", "approved", "rejected", "withdrawn"] = Field(
-        "open", description="open: pending and held, oldest first; others newest first")
+    status: Literal["open", "pending", "corrected", "held", "approved", "rejected",
+                    "withdrawn"] = Field(
+        "open", description="open: pending, corrected and held, oldest first; others newest "
+        "first")
     thread_id: Id | None = None
 
 
 async def get_reply(call: Call, data: ThreadRef) -> dict[str, object]:
-    return {"reply": await thread_reply(call.desk.db, data.thread_id)}
+    reply = await thread_reply(call.desk.db, data.thread_id)
+    reply["approvers"] = await who_approves(call.desk.db, call.actor, reply,
+                                            await call.desk.live.online())
+    return {"reply": reply}
 
 
 async def submit(call: Call, data: SubmitInput) -> dict[str, object]:
@@ -67,6 +86,16 @@ async def submit(call: Call, data: SubmitInput) -> dict[str, object]:
 
 async def approve(call: Call, data: ApproveInput) -> dict[str, object]:
     return (await do_approve(call.desk.db, call.actor, data.approval_id, data.text)).as_json()
+
+
+async def confirm(call: Call, data: ConfirmInput) -> dict[str, object]:
+    return (await do_confirm(call.desk.db, call.actor, data.approval_id,
+                             data.seen_upto)).as_json()
+
+
+async def hand_over(call: Call, data: HandOverInput) -> dict[str, object]:
+    colleague = await do_hand_over(call.desk.db, call.actor, data.approval_id, data.user_id)
+    return {"approval_id": data.approval_id, "handed_to": colleague.model_dump()}
 
 
 async def reject(call: Call, data: RejectInput) -> dict[str, object]:
@@ -100,10 +129,23 @@ COMMANDS = [
             rest=Rest("POST", f"{THREAD}/reply/submit"),
             errors=(NotFound, Conflict, UnseenMessages), tags=("replies",)),
     Command("reply.approve", ApproveInput, approve,
-            "Approve a pending reply, optionally corrected. The permission is checked first, "
-            "then four eyes: an author may not approve.",
+            "Approve a pending reply. A changed text is a correction: status corrected, sent "
+            "only once a second person confirms it (an author with reply.confirm, or another "
+            "approver with reply.approve, as the policy's corrections say). The permission "
+            "is checked first, then four eyes: no author, no corrector, no service account.",
             permission="reply.approve", result=ReplyOutcome,
-            rest=Rest("POST", f"{APPROVAL}/approve"), errors=(NotFound, Conflict, FourEyes),
+            rest=Rest("POST", f"{APPROVAL}/approve"),
+            errors=(NotFound, Conflict, FourEyes, ServiceAccount), tags=("replies",)),
+    Command("reply.confirm", ConfirmInput, confirm,
+            "The second look before it goes out: an author confirms an approver's correction, "
+            "or an author or approver who read the new messages confirms a held reply.",
+            permission="reply.submit", result=ReplyOutcome,
+            rest=Rest("POST", f"{APPROVAL}/confirm"),
+            errors=(NotFound, Conflict, NotAnAuthor, UnseenMessages), tags=("replies",)),
+    Command("reply.hand_over", HandOverInput, hand_over,
+            "Hand an approval to a named colleague who may approve it; they are notified.",
+            permission="reply.approve", result=HandedOver,
+            rest=Rest("POST", f"{APPROVAL}/hand-over"), errors=(NotFound, Conflict),
             tags=("replies",)),
     Command("reply.reject", RejectInput, reject, "Reject a pending reply with a comment.",
             permission="reply.approve", result=ReplyOutcome,
@@ -112,7 +154,7 @@ COMMANDS = [
     Command("reply.withdraw", ApprovalRef, withdraw,
             "Withdraw your own reply from approval; it becomes an editable draft again.",
             permission="reply.submit", result=ReplyOutcome,
-            rest=Rest("POST", f"{APPROVAL}/withdraw"), errors=(NotFound, Conflict),
+            rest=Rest("POST", f"{APPROVAL}/withdraw"), errors=(NotFound, Conflict, NotAnAuthor),
             tags=("replies",)),
     Command("reply.retry", RetryInput, retry,
             "Queue a failed send again, with the same idempotency key.",

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from server.events import ThreadCard, UserRef
+from server.events import ReplyAuthor, ThreadCard, UserRef
 from server.events.replies import ApprovalView, NoteView
 
 
@@ -46,6 +46,8 @@ class ThreadMessage(Result):
     delivery_status: str
     contact_id: int | None
     author_user_id: int | None
+    # An outgoing reply's authors: who submitted, co-wrote and corrected it.
+    authors: list[ReplyAuthor]
 
 
 class ThreadDetail(Result):
@@ -76,8 +78,14 @@ class Updated(Result):
     updated: list[str]  # the fields given
 
 
+class HandedOver(Result):
+    approval_id: int
+    handed_to: UserRef
+
+
 class ReplyOutcome(Result):
-    status: Literal["sent", "pending", "held", "rejected", "withdrawn", "confirming"]
+    status: Literal["sent", "pending", "corrected", "held", "rejected", "withdrawn",
+                    "confirming"]
     approval_id: int | None
     message_id: int | None
     unseen: list[dict[str, Any]]
@@ -92,6 +100,19 @@ class Delivery(Result):
     next_attempt_at: str | None
 
 
+class Approver(Result):
+    id: int
+    name: str
+    online: bool
+
+
+class WhoApproves(Result):
+    # Whether the caller's submit would need approval now (policy, crisis mode).
+    needed: bool
+    # Who may approve the open approval, or the draft if the caller submitted it now.
+    people: list[Approver]
+
+
 class ReplyView(Result):
     thread_id: int
     state: str
@@ -102,6 +123,7 @@ class ReplyView(Result):
     newest_message_id: int | None
     approval: ApprovalView | None
     deliveries: list[Delivery]
+    approvers: WhoApproves
 
 
 class ReplyPanel(Result):
@@ -205,6 +227,7 @@ class UserView(Result):
     role: str
     active: bool
     team_id: int | None
+    service_account: bool
 
 
 class Users(Result):
@@ -215,6 +238,7 @@ class UserMade(Result):
     id: int
     email: str
     name: str
+    service_account: bool
 
 
 class UserChanged(Result):

@@ -44,6 +44,9 @@ class Policy(CommandInput):
     default: PolicyDefault = PolicyDefault()
     rules: list[PolicyRule] = Field(default_factory=list, max_length=MAX_RULES,
                                     description="the first matching rule decides")
+    corrections: Literal["author", "approver"] = Field(
+        "author", description="who confirms a text an approver corrected before it goes out: "
+        "an author of the reply, or a second approver")
 
 
 class PolicyInput(Policy):
@@ -68,7 +71,7 @@ async def policy(call: Call, _: NoInput) -> dict[str, object]:
 
 async def set_policy(call: Call, data: PolicyInput) -> dict[str, object]:
     chosen: Policy = data.policy or data
-    raw = chosen.model_dump(include={"default", "rules"}, exclude_none=True)
+    raw = chosen.model_dump(include={"default", "rules", "corrections"}, exclude_none=True)
     return {"policy": await do_set_policy(call.desk.db, call.actor, raw)}
 
 

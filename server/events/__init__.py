@@ -4,6 +4,7 @@ from server.events.base import EVENT_TYPES, DeskEvent, event_row, parse_event
 from server.events.board import (
     MessageAdded,
     MessageView,
+    ReplyAuthor,
     ThreadAssigned,
     ThreadCard,
     ThreadClaimed,
@@ -16,6 +17,8 @@ from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
 from server.events.replies import (
     ApprovalDecided,
+    ApprovalHanded,
+    ApprovalHandedToYou,
     ApprovalRequested,
     ApprovalView,
     CrisisChanged,
@@ -31,6 +34,8 @@ from server.events.replies import (
 __all__ = [
     "EVENT_TYPES",
     "ApprovalDecided",
+    "ApprovalHanded",
+    "ApprovalHandedToYou",
     "ApprovalRequested",
     "ApprovalView",
     "CrisisChanged",
@@ -45,6 +50,7 @@ __all__ = [
     "MessageView",
     "NoteAdded",
     "NoteView",
+    "ReplyAuthor",
     "ReplyDecided",
     "ReplyState",
     "ThreadAssigned",

@@ -54,6 +54,15 @@ class ThreadCard(Strict):
     awaiting_approval: bool = False
 
 
+class ReplyAuthor(Strict):
+    """Someone whose words are in a sent reply: who submitted it, co-wrote the draft, or
+    corrected it while approving."""
+
+    id: int
+    name: str
+    part: Literal["submitted", "co-wrote", "corrected"]
+
+
 class MessageView(Strict):
     id: int
     thread_id: int
@@ -63,6 +72,8 @@ class MessageView(Strict):
     text: str
     created_at: str
     delivery_status: str
+    # An outgoing reply's authors (empty for the customer's messages).
+    authors: list[ReplyAuthor] = []
 
 
 class ThreadOpened(DeskEvent):

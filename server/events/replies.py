@@ -20,7 +20,7 @@ class DiffPart(Strict):
 class ApprovalView(Strict):
     id: int
     thread_id: int
-    status: Literal["pending", "held", "approved", "rejected", "withdrawn"]
+    status: Literal["pending", "corrected", "held", "approved", "rejected", "withdrawn"]
     network: str
     channel_name: str
     visibility: Literal["public", "private"]
@@ -34,6 +34,15 @@ class ApprovalView(Strict):
     diff: list[DiffPart]
     comment: str | None
     decided_by: UserRef | None
+    # A correction awaits confirmation (status corrected): who made it, and who confirms,
+    # "author" (an author of the reply) or "approver" (a second approver).
+    corrected_by: UserRef | None
+    confirm_by: Literal["author", "approver"] | None
+    # The colleague a supervisor handed the approval to.
+    handed_to: UserRef | None
+    # Who may still approve it (four eyes rules out its authors and its corrector), so a
+    # team sees when nobody can.
+    approvers: list[UserRef]
     message_id: int | None
     created_at: str
     decided_at: str | None
@@ -48,7 +57,8 @@ class ApprovalRequested(DeskEvent):
 
 
 class ApprovalDecided(DeskEvent):
-    """Approved (queued for sending), held for new messages, rejected or withdrawn."""
+    """Corrected (a second person confirms), approved (queued for sending), held for new
+    messages, rejected or withdrawn."""
 
     type: ClassVar[str] = "approval.decided"
     approval: ApprovalView
@@ -61,7 +71,7 @@ class ReplyState(DeskEvent):
     type: ClassVar[str] = "reply.state"
     thread_id: int
     state: Literal["editing", "pending"]
-    reason: Literal["submitted", "held", "rejected", "withdrawn", "sent"]
+    reason: Literal["submitted", "corrected", "held", "rejected", "withdrawn", "sent"]
     approval_id: int | None
     text: str  # the draft's text now (empty once it was sent)
 
@@ -109,12 +119,34 @@ class ReplyDecided(DeskEvent):
     personal: ClassVar[bool] = True
     approval_id: int
     thread_id: int
-    status: Literal["held", "approved", "rejected"]
+    status: Literal["corrected", "held", "approved", "rejected"]
     by: UserRef
+    # For a correction: who confirms it, "author" (you) or "approver" (a second approver).
+    confirm_by: Literal["author", "approver"] | None
     comment: str | None
     submitted_text: str
     final_text: str | None
     diff: list[DiffPart]
+
+
+class ApprovalHanded(DeskEvent):
+    """A supervisor handed an approval to a named colleague: every queue shows to whom."""
+
+    type: ClassVar[str] = "approval.handed"
+    approval: ApprovalView
+    by: UserRef
+
+
+class ApprovalHandedToYou(DeskEvent):
+    """Told to the colleague an approval was handed to."""
+
+    type: ClassVar[str] = "notification.approval_handed"
+    personal: ClassVar[bool] = True
+    approval_id: int
+    thread_id: int
+    by: UserRef
+    customer_name: str
+    excerpt: str
 
 
 class CrisisChanged(DeskEvent):

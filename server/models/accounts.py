@@ -34,6 +34,9 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     active: bool = True
     oidc_subject: str | None = Field(default=None, unique=True, max_length=255)
+    # A script or integration, not a person: an admin may issue its API tokens, and it can
+    # never approve a reply (whatever its role). Set when the account is made, never changed.
+    service_account: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

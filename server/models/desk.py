@@ -99,6 +99,9 @@ class Message(SQLModel, table=True):
     direction: str = Field(max_length=3)  # in | out
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     author_user_id: int | None = Field(default=None, foreign_key="account.id")
+    # An outgoing reply's authors: [{id, name}] of the submitter, the draft's co-authors and
+    # an approver who corrected it, as they were named when it was sent.
+    authors: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     visibility: str = Field(max_length=8)  # public | private
     reply_to_external_id: str | None = Field(default=None, max_length=255)

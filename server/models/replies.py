@@ -7,6 +7,10 @@ from sqlmodel import Field, SQLModel
 
 from server.models.time import utcnow
 
+# An approval still open: waiting for an approver, for a correction's confirmation, or
+# approved but held for messages that came in meanwhile.
+OPEN_APPROVAL = ("pending", "corrected", "held")
+
 
 class Draft(SQLModel, table=True):
     """The reply being written on a thread, co-edited live."""
@@ -39,8 +43,16 @@ class Approval(SQLModel, table=True):
     authors: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     submitted_text: str = Field(sa_column=Column(Text, nullable=False))
     final_text: str | None = Field(default=None, sa_column=Column(Text))
-    # pending | held (approved, but new messages came in) | approved | rejected | withdrawn
+    # pending | corrected (an approver changed the text: a second person confirms it) |
+    # held (approved, but new messages came in) | approved | rejected | withdrawn
     status: str = Field(default="pending", max_length=16, index=True)
+    # Who corrected the text, and who must confirm it: "author" or "approver" (the policy's
+    # `corrections` when it was corrected).
+    corrected_by_id: int | None = Field(default=None, foreign_key="account.id")
+    confirm_by: str | None = Field(default=None, max_length=16)
+    # The colleague a supervisor handed the approval to (they are told; anyone eligible may
+    # still decide).
+    handed_to_id: int | None = Field(default=None, foreign_key="account.id")
     # The newest message the authors had seen when they submitted (or confirmed).
     seen_message_id: int | None = None
     # The outgoing message, once the reply was approved and queued.

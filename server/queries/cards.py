@@ -28,6 +28,7 @@ from server.errors import Invalid
 from server.events import ThreadCard, UserRef
 from server.events.board import Author
 from server.models import Approval, Channel, Contact, Message, Thread, User
+from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
 
@@ -114,7 +115,7 @@ def customer_last_at() -> ScalarSelect[Any]:
 def awaiting_approval() -> Exists:
     """Whether a reply to the thread (correlated) waits for a supervisor."""
     return exists().where(col(Approval.thread_id) == col(Thread.id),
-                          col(Approval.status) == "pending")
+                          col(Approval.status).in_(OPEN_APPROVAL))
 
 
 def _card_query() -> Select[*tuple[Any, ...]]:

@@ -15,10 +15,12 @@ from server.db import Database
 from server.errors import Invalid, NotFound
 from server.events import ApprovalView, DiffPart, UserRef
 from server.models import Approval, Channel, Contact, Draft, Message, OutboxItem, Thread, User
+from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
+from server.queries.approvers import approval_excludes, approver_pool, eligible
 
-QUEUE_STATUSES = ("pending", "held")
-ALL_STATUSES = ("pending", "held", "approved", "rejected", "withdrawn")
+QUEUE_STATUSES = OPEN_APPROVAL
+ALL_STATUSES = (*OPEN_APPROVAL, "approved", "rejected", "withdrawn")
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
@@ -69,8 +71,11 @@ async def approval_views(
         .where(col(Thread.id).in_(thread_ids))
     )).all()
     threads = {t.id: (t, ch, co) for t, ch, co in rows}
+    pool = await approver_pool(session)
     people = await user_refs(session, [
-        uid for a in approvals for uid in (a.submitted_by_id, a.decided_by_id, *a.authors)
+        uid for a in approvals
+        for uid in (a.submitted_by_id, a.decided_by_id, a.corrected_by_id, a.handed_to_id,
+                    *a.authors)
     ])
     views = []
     for a in approvals:
@@ -92,6 +97,10 @@ async def approval_views(
             diff=word_diff(a.submitted_text, a.final_text) if corrected else [],  # type: ignore[arg-type]
             comment=a.comment,
             decided_by=people.get(a.decided_by_id) if a.decided_by_id else None,
+            corrected_by=people.get(a.corrected_by_id) if a.corrected_by_id else None,
+            confirm_by=a.confirm_by if a.status == "corrected" else None,
+            handed_to=people.get(a.handed_to_id) if a.handed_to_id else None,
+            approvers=eligible(pool, approval_excludes(a)),
             message_id=a.message_id,
             created_at=iso(a.created_at),
             decided_at=iso(a.decided_at),

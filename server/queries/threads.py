@@ -27,6 +27,7 @@ async def thread_messages(db: Database, thread_id: int) -> list[dict[str, object
             "delivery_status": m.delivery_status,
             "contact_id": m.contact_id,
             "author_user_id": m.author_user_id,
+            "authors": m.authors,
         }
         for m in rows
     ]

@@ -95,11 +95,13 @@ def answering_actions(
     server: DeskServer, api: DeskApi, supervisor: Person, agent: Person, channel: WebhookChannel,
     socket: Callable[..., Awaitable[None]],
 ) -> list[tuple[Person, Callable[[], Awaitable[Any]]]]:
-    """Notes, submit, reject, approve with a correction, a failed send and its retry, crisis.
+    """Notes, submit, hand-over, reject, approve with a correction and its confirmation, a
+    failed send and its retry, crisis.
 
     Each runs with the board of the person its personal events are for. The channel has
     no reply_url, so the approved reply fails to send (a failure is a delivery event too).
     """
+    colleague = api.person("supervisor")
     api.ingest(channel, item("a question to answer", thread="conversation-2"))
     tid = api.thread_by_text(agent, "a question to answer")["id"]
 
@@ -128,12 +130,17 @@ def answering_actions(
         (supervisor, lambda: created(agent, f"/api/threads/{tid}/notes",
                                      text=f"@{supervisor.name} please look")),
         (agent, lambda: submit_draft("Thanks, we are on it!!!")),
+        (colleague, lambda: created(supervisor, f"/api/approvals/{approval_id()}/hand-over",
+                                    user_id=colleague.id)),
         (agent, lambda: socket(supervisor, "reply.reject", approval_id=approval_id(),
                                comment="Fewer exclamation marks, please.")),
         (agent, lambda: created(agent, f"/api/threads/{tid}/reply/submit",
                                 seen_upto=newest_message(api, agent, tid))),
         (agent, lambda: created(supervisor, f"/api/approvals/{approval_id()}/approve",
                                 text="Thanks, we are on it.")),
+        # The correction goes out once an author confirms it.
+        (agent, lambda: created(agent, f"/api/approvals/{approval_id()}/confirm",
+                                seen_upto=newest_message(api, agent, tid))),
         (agent, failed_then_retried),
         (supervisor, lambda: socket(supervisor, "crisis.set", on=True, message="outage")),
         (supervisor, lambda: socket(supervisor, "crisis.set", on=False)),

@@ -145,35 +145,3 @@ async def test_a_viewer_cannot_submit(server: DeskServer, api: DeskApi,
         "message": "You lack the permission reply.submit.",
     }
     assert reply_state(api, agent, talk.thread_id)["state"] == "editing"
-
-
-async def test_the_authors_see_what_the_supervisor_corrected(
-    server: DeskServer, api: DeskApi, network: FakeReplyEndpoint
-) -> None:
-    agent, supervisor = api.person(), api.person("supervisor")
-    talk = conversation(api, reply_channel(api, network), agent, "Mein Router ist kaputt")
-    await write_draft(server.url, api, agent, talk.thread_id,
-                      "Wir schicken dir einen neuen Router.")
-    submit(api, agent, talk.thread_id)
-    approval_id = reply_state(api, agent, talk.thread_id)["approval"]["id"]
-    board = LiveBoard(server.url, agent.token)
-    await board.connect(since=api.threads(agent)["seq"])
-
-    approved = post(api, supervisor, f"/api/approvals/{approval_id}/approve",
-                     text="Wir schicken Ihnen morgen einen neuen Router.")
-
-    assert approved.status_code == 200, approved.text
-    told = await board.wait_for(lambda b: b.of_type("notification.reply_decided"), what="notice")
-    await board.disconnect()
-    notice = told[0]["payload"]
-    assert notice["status"] == "approved"
-    assert notice["submitted_text"] == "Wir schicken dir einen neuen Router."
-    assert notice["final_text"] == "Wir schicken Ihnen morgen einen neuen Router."
-    assert [(p["op"], p["text"]) for p in notice["diff"] if p["op"] != "same"] == [
-        ("del", "dir"), ("ins", "Ihnen morgen"),
-    ]
-    await until(lambda: [p.body["text"] for p in network.posts_for(talk.key)]
-                == ["Wir schicken Ihnen morgen einen neuen Router."], "the corrected post")
-    audit = reply_state(api, agent, talk.thread_id)["approval"]
-    assert audit["decided_by"]["id"] == supervisor.id
-    assert audit["submitted_text"] != audit["final_text"]

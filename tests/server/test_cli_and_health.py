@@ -18,12 +18,18 @@ def test_users_tokens_and_channels_from_the_command_line(fresh_backend: Backend)
     created = tandem(["user", "create", "--email", "Lena@Example.com", "--name", "Lena",
                       "--role", "supervisor", "--password", "a long password 1"], env)
     listed = tandem(["user", "list"], env)
-    token = tandem(["token", "create", "--email", "lena@example.com"], env)
+    token = tandem(["token", "create", "--email", "lena@example.com", "--password",
+                    "a long password 1"], env)
+    bot = tandem(["user", "create", "--email", "bot@example.com", "--name", "CRM sync",
+                  "--service-account"], env)
+    bot_token = tandem(["token", "create", "--email", "bot@example.com"], env)
     channel = tandem(["channel", "add", "webhook", "--name", "Shop"], env)
 
     assert "lena@example.com" in created.stdout
     assert "lena@example.com" in listed.stdout and "supervisor" in listed.stdout
     assert token.stdout.strip().splitlines()[-1].startswith("tdm_")
+    assert "service account" in bot.stdout
+    assert bot_token.stdout.strip().splitlines()[-1].startswith("tdm_")
     lines = channel.stdout.strip().splitlines()
     assert lines[0].startswith("id: ") and lines[1].startswith("secret: ")
 
@@ -44,6 +50,10 @@ def test_bad_input_on_the_command_line_is_refused_clearly(fresh_backend: Backend
         (["user", "create", "--email", "d@example.com", "--name", "D", "--role", "boss",
           "--password", "a long password 1"], "no role boss"),
         (["token", "create", "--email", "nobody@example.com"], "no user"),
+        # A person's token only with their own password; a shell on the server is not them.
+        (["token", "create", "--email", "a@example.com"], "not a service account"),
+        (["token", "create", "--email", "a@example.com", "--password", "not the password"],
+         "Wrong e-mail or password"),
     ]
     for args, message in cases:
         result = tandem(args, env, check=False)

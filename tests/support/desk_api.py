@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import httpx
 from channels.webhook import sign
 
 _serial = itertools.count(1)
+CSRF_IN_PAGE = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -58,20 +60,37 @@ class DeskApi:
     def close(self) -> None:
         self.http.close()
 
-    def person(self, role: str = "service agent", name: str | None = None) -> Person:
+    def person(self, role: str = "service agent", name: str | None = None,
+               language: str | None = None) -> Person:
         n = next(_serial)
         email = f"{role.replace(' ', '-')}-{n}-{secrets.token_hex(3)}@example.com"
         password = "correct horse battery " + secrets.token_hex(4)
         name = name or f"{role.title()} {n}"
         created = self.http.post(
             "/api/users", headers=self.admin,
-            json={"email": email, "name": name, "role": role, "password": password},
+            json={"email": email, "name": name, "role": role, "password": password,
+                  "language": language},
         )
         created.raise_for_status()
         user_id = created.json()["id"]
-        token = self.http.post(f"/api/users/{user_id}/tokens", headers=self.admin, json={})
-        token.raise_for_status()
-        return Person(user_id, email, name, password, token.json()["token"], role)
+        return Person(user_id, email, name, password, self.own_token(email, password), role)
+
+    def own_token(self, email: str, password: str) -> str:
+        """Sign in as a person and make their API token, as only they may."""
+        with httpx.Client(base_url=self.url, timeout=30) as browser:
+            browser.get("/login")
+            signed_in = browser.post("/login", data={
+                "email": email, "password": password, "next": "/",
+                "csrf_token": browser.cookies.get("tandem_csrf", "")})
+            assert signed_in.status_code in (200, 303), signed_in.text
+            # The page carries the session's CSRF token, as every page does.
+            page = browser.get("/profile").text
+            csrf = CSRF_IN_PAGE.search(page)
+            assert csrf, "no CSRF token on the profile page"
+            made = browser.post("/api/me/tokens", json={"name": "tests"},
+                                headers={"X-CSRF-Token": csrf.group(1)})
+            assert made.status_code == 201, made.text
+            return str(made.json()["token"])
 
     def webhook_channel(self, name: str = "Test channel") -> WebhookChannel:
         response = self.http.post(

@@ -20,6 +20,16 @@ function deliveryLabel(status) {
   return t(key) === key ? status : t(key);
 }
 
+/** Who else is in a sent reply besides its submitter: "with Ben · corrected by Cleo". */
+function authorCredits(authors) {
+  const co = authors.filter((a) => a.part === "co-wrote").map((a) => a.name);
+  const corrected = authors.filter((a) => a.part === "corrected").map((a) => a.name);
+  const parts = [];
+  if (co.length) parts.push(t("rp_with", { names: co.join(", ") }));
+  if (corrected.length) parts.push(t("rp_corrected_by", { name: corrected.join(", ") }));
+  return parts.join(" · ");
+}
+
 export class Conversation {
   /** list: the <ol> of messages; visibility(): the thread's own (other messages say theirs). */
   constructor(list, visibility) {
@@ -66,6 +76,8 @@ export class Conversation {
       el("span", "delivery", head).textContent = deliveryLabel(message.delivery_status);
     }
     el("div", "text", item).textContent = message.text;
+    const credits = authorCredits(message.authors || []);
+    if (credits) el("p", "message-credits muted", item).textContent = credits;
     this.items.set(message.id, item);
     return item;
   }

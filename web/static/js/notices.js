@@ -41,6 +41,9 @@
       } else if (ev.type === "notification.reply_decided") {
         toast(link(p.thread_id, t("rp_decided_" + p.status,
           { name: p.by.name, comment: p.comment || "" })), p.status === "rejected" ? "error" : "info");
+      } else if (ev.type === "notification.approval_handed") {
+        toast(link(p.thread_id, t("rp_handed_to_you", { name: p.by.name, text: p.excerpt })),
+          "info");
       }
     });
   });

@@ -41,10 +41,20 @@
     decision: $("reply-decision"),
     decisionText: $("reply-decision-text"),
     decisionDiff: $("reply-decision-diff"),
+    approversWarning: $("reply-approvers-warning"),
+    barError: $("reply-bar-error"),
+    approvers: $("reply-approvers"),
+    correctionConfirm: $("reply-correction-confirm"),
+    handover: $("reply-handover"),
+    handoverTo: $("reply-handover-to"),
+    handoverSend: $("reply-handover-send"),
+    error: $("reply-error"),
   };
+  const OPEN = ["pending", "corrected", "held"];
 
   let reply = null;
   let unseenUpto = null; // the newest message the unseen warning showed
+  let unseenConfirms = false; // the warning answered a confirm, not a submit
 
   // -- what the author has seen -------------------------------------------------------
 
@@ -80,25 +90,27 @@
       // Refuse only when words typed here are still unsaved; a read-only viewer has none.
       if (!saved.ok && (draft.pending || draft.sending)) {
         ui.submit.disabled = false;
-        T.toast(saved.error.message);
+        R.report(ui.barError, saved.error);
         return;
       }
     }
     const answer = await R.api("POST", "/api/threads/" + threadId + "/reply/submit", body);
     ui.submit.disabled = false;
     if (!answer.ok) {
-      if (answer.error.code === "unseen_messages") showUnseen(answer.error);
-      else T.toast(answer.error.message);
+      if (answer.error.code === "unseen_messages") showUnseen(answer.error, false);
+      else R.report(ui.barError, answer.error);
       return;
     }
+    R.report(ui.barError, null);
     if (confirmUpto) seenUpto = Math.max(seenUpto, confirmUpto);
     hideUnseen();
     T.toast(t(answer.status === "pending" ? "rp_submitted" : "rp_sent"), "info");
     refresh();
   }
 
-  function showUnseen(error) {
+  function showUnseen(error, confirms) {
     unseenUpto = error.newest_id;
+    unseenConfirms = confirms;
     ui.unseenTitle.textContent = error.message || t("rp_unseen", { count: error.count });
     ui.unseenList.replaceChildren();
     (error.messages || []).forEach((message) => {
@@ -115,27 +127,50 @@
     unseenUpto = null;
   }
 
+  /** An approval action; a refusal shows beside the buttons, never only in a toast. */
   async function decide(path, body) {
     const answer = await R.api("POST", "/api/approvals/" + reply.approval.id + path, body);
-    if (!answer.ok) T.toast(answer.error.message);
-    else if (answer.status === "held") T.toast(t("rp_held"), "info");
+    if (!answer.ok && answer.error.code === "unseen_messages") {
+      showUnseen(answer.error, true);
+    } else {
+      R.report(ui.error, answer.ok ? null : answer.error);
+    }
+    if (answer.ok) {
+      hideUnseen();
+      if (answer.status === "held") T.toast(t("rp_held"), "info");
+      else if (answer.status === "corrected") T.toast(t("rp_correction_sent"), "info");
+    }
     refresh();
     return answer;
   }
 
+  function confirmReply(seen) {
+    seenUpto = Math.max(seenUpto, seen || 0);
+    return decide("/confirm", seen ? { seen_upto: seen } : {});
+  }
+
   ui.submit.addEventListener("click", () => submit(null));
-  ui.confirm.addEventListener("click", () => submit(unseenUpto));
+  ui.confirm.addEventListener("click", () => {
+    if (unseenConfirms) confirmReply(unseenUpto);
+    else submit(unseenUpto);
+  });
   ui.unseenClose.addEventListener("click", hideUnseen);
-  ui.heldConfirm.addEventListener("click", () => submit(newestShown()));
+  ui.heldConfirm.addEventListener("click", () => confirmReply(newestShown()));
+  ui.correctionConfirm.addEventListener("click", () => confirmReply(newestShown()));
   ui.withdraw.addEventListener("click", () => decide("/withdraw", {}));
+  ui.handoverSend.addEventListener("click", async () => {
+    const answer = await decide("/hand-over", { user_id: Number(ui.handoverTo.value) });
+    if (answer.ok) T.toast(t("rp_handed", { name: answer.handed_to.name }), "info");
+  });
   ui.approve.addEventListener("click", () => {
     const text = ui.correct.value;
-    decide("/approve", text.trim() && text !== reply.approval.submitted_text ? { text } : {});
+    const base = reply.approval.final_text || reply.approval.submitted_text;
+    decide("/approve", text.trim() && text !== base ? { text } : {});
   });
   ui.reject.addEventListener("click", () => {
     const comment = ui.comment.value.trim();
     if (!comment) {
-      T.toast(t("rp_comment_needed"));
+      R.report(ui.error, { message: t("rp_comment_needed") });
       ui.comment.focus();
       return;
     }
@@ -148,30 +183,70 @@
     return approval.submitted_by.id === me.id || approval.authors.some((p) => p.id === me.id);
   }
 
+  function stateText(approval) {
+    if (approval.status === "corrected") {
+      const name = approval.corrected_by ? approval.corrected_by.name : "";
+      return t(approval.confirm_by === "approver" ? "rp_corrected_approver" : "rp_corrected_author",
+        { name });
+    }
+    if (approval.status === "held") return t("rp_held");
+    return approval.handed_to ? t("rp_pending_handed", { name: approval.handed_to.name })
+      : t("rp_pending");
+  }
+
+  /** Before submitting: say so when nobody who may approve the reply is online. */
+  function warnApprovers(open) {
+    const who = reply.approvers;
+    let warning = "";
+    if (!open && who.needed && can.has("reply.submit")) {
+      if (!who.people.length) warning = t("rp_nobody_approves");
+      else if (!who.people.some((p) => p.online)) {
+        warning = t("rp_nobody_online", { names: R.names(who.people.slice(0, 6)) +
+          (who.people.length > 6 ? ", " + t("rp_more", { count: who.people.length - 6 }) : "") });
+      }
+    }
+    ui.approversWarning.textContent = warning;
+    ui.approversWarning.hidden = !warning;
+  }
+
   function render() {
     const approval = reply.approval;
-    const open = reply.state === "pending" && approval &&
-      (approval.status === "pending" || approval.status === "held");
+    // An open approval shows whatever the draft does: an escalation's holding reply waits
+    // without the thread's draft.
+    const open = !!approval && OPEN.includes(approval.status);
     ui.submit.hidden = !can.has("reply.submit");
-    ui.submit.disabled = !!open;
+    ui.submit.disabled = open;
     ui.pending.hidden = !open;
     ui.decision.hidden = true;
+    warnApprovers(open);
     if (open) {
       const mine = isAuthor(approval);
-      ui.state.textContent = t(approval.status === "held" ? "rp_held" : "rp_pending");
+      const corrector = approval.corrected_by && approval.corrected_by.id === me.id;
+      const approving = approval.status === "pending" ||
+        (approval.status === "corrected" && approval.confirm_by === "approver");
+      ui.state.textContent = stateText(approval);
       ui.authors.textContent = t("rp_authors", { names: R.names(approval.authors) });
+      ui.approvers.textContent = approving ? R.approversText(reply.approvers.people) : "";
+      ui.approvers.hidden = !approving;
       ui.pendingText.textContent = approval.final_text || approval.submitted_text;
       R.showDiff(ui.diff, approval.diff);
-      const approver = approval.status === "pending" && can.has("reply.approve");
-      ui.approver.hidden = !approver || mine;
+      const approver = approving && can.has("reply.approve");
+      ui.approver.hidden = !approver || mine || corrector;
       ui.own.hidden = !approver || !mine;
-      if (!ui.approver.hidden && ui.correct.dataset.approval !== String(approval.id)) {
-        ui.correct.dataset.approval = String(approval.id);
-        ui.correct.value = approval.submitted_text;
+      const base = approval.final_text || approval.submitted_text;
+      const key = approval.id + ":" + approval.status;
+      if (!ui.approver.hidden && ui.correct.dataset.approval !== key) {
+        ui.correct.dataset.approval = key;
+        ui.correct.value = base;
         ui.comment.value = "";
       }
-      ui.heldConfirm.hidden = !(approval.status === "held" && mine);
+      ui.correctionConfirm.hidden = !(approval.status === "corrected" &&
+        approval.confirm_by === "author" && mine);
+      ui.heldConfirm.hidden = !(approval.status === "held" && (mine || can.has("reply.approve")));
       ui.withdraw.hidden = !mine;
+      const others = reply.approvers.people.filter((p) => p.id !== me.id);
+      ui.handover.hidden = !(approving && can.has("reply.approve") && others.length);
+      if (!ui.handover.hidden) R.handoverChoices(ui.handoverTo, others, approval.handed_to);
     } else if (approval && approval.decided_by &&
                (approval.status === "rejected" || approval.diff.length)) {
       // The last decision stays in view: why it came back, or what the approver changed.
@@ -240,7 +315,8 @@
       const payload = ev.payload || {};
       if (ev.type === "message.delivery" && payload.thread_id === threadId) {
         showDelivery(payload);
-      } else if (["reply.state", "approval.requested", "approval.decided"].includes(ev.type) &&
+      } else if (["reply.state", "approval.requested", "approval.decided",
+                  "approval.handed"].includes(ev.type) &&
                  ev.thread_id === threadId) {
         changed = true;
       }

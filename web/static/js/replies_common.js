@@ -63,5 +63,36 @@
     return (people || []).map((person) => person.name).join(", ");
   }
 
-  window.TandemReplies = { api, el, showDiff, names };
+  const SHOWN = 6;
+
+  /** Show a refusal where the person acted (an element with role=alert), or clear it. */
+  function report(box, error) {
+    box.textContent = error ? error.message : "";
+    box.hidden = !error;
+  }
+
+  /** "Can approve: Ana (online), Ben", or that nobody can. `online`: ids, or null when the
+   * people carry their own `online`. */
+  function approversText(people, online) {
+    const t = window.Tandem.t;
+    if (!people.length) return t("rp_nobody_approves");
+    const isOn = (p) => (online ? online.has(p.id) : p.online);
+    // Who is online first; a long list names a few and counts the rest.
+    const sorted = people.filter(isOn).concat(people.filter((p) => !isOn(p)));
+    const listed = sorted.slice(0, SHOWN).map((p) => (isOn(p) ? t("rp_online", { name: p.name }) : p.name));
+    if (sorted.length > SHOWN) listed.push(t("rp_more", { count: sorted.length - SHOWN }));
+    return t("rp_can_approve", { names: listed.join(", ") });
+  }
+
+  /** Fill a <select> with the colleagues an approval can be handed to. */
+  function handoverChoices(select, people, handedTo) {
+    select.replaceChildren(...people.map((p) => {
+      const option = el("option", "", p.name);
+      option.value = String(p.id);
+      option.selected = !!handedTo && handedTo.id === p.id;
+      return option;
+    }));
+  }
+
+  window.TandemReplies = { api, el, showDiff, names, report, approversText, handoverChoices };
 })();
