@@ -14,11 +14,11 @@ from server.actions.accounts import sign_in, sign_out
 from server.auth import SESSION_COOKIE
 from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
-from server.i18n import gettext
 from server.models import Contact, Team, Thread, User
 from server.queries.cards import BoardFilter, board_cards, cards_by_id
 from server.queries.threads import thread_messages
 from server.routes.common import desk_of
+from web.forms import error_text
 from web.templating import render
 
 
@@ -54,8 +54,8 @@ async def login_submit(request: Request) -> Response:
             desk.db, desk.settings, email, str(form.get("password", "")), ip
         )
     except DeskError as error:
-        message = gettext(request.state.language, error.message)
-        return render(request, "login.html", status_code=error.status, error=message,
+        return render(request, "login.html", status_code=error.status,
+                      error=error_text(request, error),
                       email=email, next=next_url)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
