@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from server.actions.accounts import sign_in, sign_out
 from server.auth import SESSION_COOKIE
+from server.auth.middleware import clear_session_cookies, set_session_cookies
 from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
 from server.models import Contact, Team, Thread, User
@@ -58,10 +59,7 @@ async def login_submit(request: Request) -> Response:
                       error=error_text(request, error),
                       email=email, next=next_url)
     response = RedirectResponse(next_url, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=desk.settings.session_days * 86400, httponly=True,
-        samesite="lax", secure=desk.settings.secure_cookies,
-    )
+    set_session_cookies(response, desk.settings, token)
     return response
 
 
@@ -70,7 +68,7 @@ async def logout(request: Request) -> Response:
     if token:
         await sign_out(desk_of(request).db, token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    clear_session_cookies(response)
     return response
 
 
