@@ -19,9 +19,10 @@ from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
 from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
-from server.errors import Invalid
-from server.i18n import negotiate
+from server.errors import N_, Invalid
+from server.i18n import gettext, negotiate
 from server.permissions import Actor
+from server.settings import origin_of
 
 log = logging.getLogger("tandem.realtime")
 
@@ -50,6 +51,8 @@ class Realtime:
         settings = desk.settings
         self.sio = socketio.AsyncServer(
             # Websocket only: several worker processes need no sticky sessions then.
+            # The Origin is checked in _connect, for cookie sign-ins only: an empty list turns
+            # off python-engineio's own check, which would refuse token clients too.
             async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False,
             transports=["websocket"],
         )
@@ -175,9 +178,17 @@ class Realtime:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
+        token = token if isinstance(token, str) else None
+        if token is None and not self._own_origin(environ.get("HTTP_ORIGIN")):
+            # A page elsewhere riding a signed-in person's cookie; token clients carry their
+            # credential themselves and may connect from anywhere.
+            language = negotiate(environ.get("HTTP_ACCEPT_LANGUAGE"), None,
+                                 self.desk.settings.default_language)
+            raise socketio.exceptions.ConnectionRefusedError(
+                gettext(language, N_("Connect from the desk's own pages.")), {"code": "origin"}
+            )
         actor, _ = await resolve_caller(
-            self.desk.db,
-            token=token if isinstance(token, str) else None,
+            self.desk.db, token=token,
             session_cookie=cookie_value(environ.get("HTTP_COOKIE"), SESSION_COOKIE),
         )
         if actor is None:
@@ -190,6 +201,11 @@ class Realtime:
         )
         self.viewing[sid] = set()
         await self.sio.enter_room(sid, f"user:{actor.id}")
+
+    def _own_origin(self, origin: str | None) -> bool:
+        """Browsers always name the page's origin on a websocket; a client without one is
+        not a browser, so no other site's page can be behind it."""
+        return origin is None or origin_of(origin) in self.desk.settings.origins
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
         self.stream.leave(sid)
