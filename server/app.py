@@ -31,6 +31,7 @@ from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
 from server.pauses import freeze_startup_objects
+from server.rate_limits import RateLimitMiddleware
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         lifespan=lifespan,
         exception_handlers={**FAILURE_HANDLERS, DeskError: desk_error, HTTPException: http_error},
     )
+    # The last added runs first: the caller is known before the rate limits count it.
+    app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(CallerMiddleware, desk=desk)
     app.state.desk = desk
     app.state.templates = make_templates(settings.assets)
