@@ -15,6 +15,7 @@ from realtime.hints import HintPublisher
 from realtime.keeper import ClaimKeeper
 from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
+from server.actions.accounts import actor_for_user
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
 from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
@@ -115,6 +116,8 @@ class Realtime:
             await self.sio.emit("presence", payload, room=f"thread:{thread_id}")
         elif kind == "sign_out":
             await self._close_connections(int(message["user_id"]))
+        elif kind == "refresh_people":
+            await self._reload_actors({int(i) for i in message["user_ids"]})
         elif kind in self.bus_handlers:
             await self.bus_handlers[kind](message)
 
@@ -132,6 +135,30 @@ class Realtime:
         process through the bus (they cannot connect again: their sign-in is gone)."""
         await self._close_connections(user_id)
         await self.desk.bus.publish({"kind": "sign_out", "user_id": user_id})
+
+    async def refresh_people(self, user_ids: list[int]) -> None:
+        """Judge these people's live connections by their new role: here at once, and in
+        every other process through the bus."""
+        await self._reload_actors(set(user_ids))
+        await self.desk.bus.publish({"kind": "refresh_people", "user_ids": sorted(user_ids)})
+
+    async def _reload_actors(self, user_ids: set[int]) -> None:
+        held = {sid: actor.id for sid, actor in list(self.actors.items()) if actor.id in user_ids}
+        if not held:
+            return
+        async with self.desk.db.read() as session:
+            fresh = {user_id: await actor_for_user(session, user_id)
+                     for user_id in set(held.values())}
+        for sid, user_id in held.items():
+            actor = fresh[user_id]
+            if actor is None:  # deactivated meanwhile
+                await self.sio.disconnect(sid)
+            elif sid in self.actors and self.actors[sid] != actor:
+                self.actors[sid] = actor
+                # Told once (the bus brings this process its own message again), and after
+                # the swap: a page that hears it can trust its next command's answer.
+                await self.sio.emit("me", {"id": actor.id, "role": actor.role,
+                                           "permissions": sorted(actor.permissions)}, to=sid)
 
     async def _close_connections(self, user_id: int) -> None:
         for sid, _ in list(self.sio.manager.get_participants("/", f"user:{user_id}")):

@@ -30,6 +30,11 @@ class LiveConnections(Protocol):
         """Close a deactivated person's live connections, in every process."""
         ...
 
+    async def refresh_people(self, user_ids: list[int]) -> None:
+        """Reload these people's role and permissions on their live connections, in every
+        process (after a role change; the next socket command is judged by the new role)."""
+        ...
+
 
 class NoLiveConnections:
     """The desk without a realtime side (commands run from scripts and the CLI)."""
@@ -41,6 +46,9 @@ class NoLiveConnections:
         return None
 
     async def sign_out(self, user_id: int) -> None:
+        return None
+
+    async def refresh_people(self, user_ids: list[int]) -> None:
         return None
 
 

@@ -182,6 +182,13 @@ async def do_create_role(tx: Tx, actor: Actor, name: str) -> Role:
     return role
 
 
+async def role_members(session: Any, role_id: int) -> list[int]:
+    """Who has this role (whose live connections a change of it concerns)."""
+    return list((await session.scalars(
+        select(col(User.id)).where(col(User.role_id) == role_id)
+    )).all())
+
+
 async def do_save_role(tx: Tx, actor: Actor, role_id: int, permissions: list[str]) -> Role:
     check_admin(actor)
     role = await tx.session.get(Role, role_id)
