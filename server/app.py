@@ -35,6 +35,7 @@ from server.rate_limits import RateLimitMiddleware
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
+from server.security_headers import SecurityHeadersMiddleware
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
     # The last added runs first: the caller is known before the rate limits count it.
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(CallerMiddleware, desk=desk)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.state.desk = desk
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.
