@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import prepare
 from tests.support.backends import Backend
 from tests.support.desk_api import DeskApi, Person, item
+from tests.support.desks import desk_apis
 from tests.support.live import LiveBoard
-from tests.support.servers import DeskServer
 
 
 async def connected(api: DeskApi, person: Person) -> tuple[LiveBoard, list[dict[str, Any]]]:
@@ -51,21 +49,10 @@ async def test_a_demoted_agents_socket_can_no_longer_claim(api: DeskApi) -> None
     await claim_after_demotion(api, api)
 
 
-@pytest.fixture
-def two_desks(fresh_backend: Backend, tmp_path: Path) -> Iterator[tuple[DeskApi, DeskApi]]:
-    token = prepare(fresh_backend)
-    servers = [DeskServer(fresh_backend.env(), tmp_path / f"desk{n}.log").start() for n in (1, 2)]
-    apis = [DeskApi(s.url, token) for s in servers]
-    yield apis[0], apis[1]
-    for desk_api, server in zip(apis, servers, strict=True):
-        desk_api.close()
-        server.stop()
-
-
 @pytest.mark.pg_redis
 async def test_a_demotion_on_one_process_reaches_the_socket_on_the_other(
-    two_desks: tuple[DeskApi, DeskApi],
+    fresh_backend: Backend, tmp_path: Path,
 ) -> None:
-    first, second = two_desks
-    # The socket is on the second process; the admin demotes through the first.
-    await claim_after_demotion(second, first)
+    with desk_apis(fresh_backend, tmp_path, 2) as (first, second):
+        # The socket is on the second process; the admin demotes through the first.
+        await claim_after_demotion(second, first)

@@ -13,28 +13,18 @@ from sqlalchemy import func, select
 from server.db import Database
 from server.models import Message
 from tests.accounts.browser import in_database
-from tests.conftest import prepare
 from tests.support.backends import Backend
 from tests.support.desk_api import DeskApi, item
-from tests.support.servers import DeskServer
+from tests.support.desks import desk_apis
 
 # Per hour, so a test never straddles two windows in practice; generous for the admin's setup.
 LIMITS = {"TANDEM_API_RATE_LIMIT": "15/hour", "TANDEM_WEBHOOK_RATE_LIMIT": "6/hour"}
 
 
-def desks(backend: Backend, tmp_path: Path, count: int) -> list[DeskServer]:
-    return [DeskServer(backend.env(), tmp_path / f"desk{n}.log", extra=LIMITS).start()
-            for n in range(count)]
-
-
 @pytest.fixture
 def limited(fresh_backend: Backend, tmp_path: Path) -> Iterator[tuple[DeskApi, Backend]]:
-    token = prepare(fresh_backend)
-    (server,) = desks(fresh_backend, tmp_path, 1)
-    api = DeskApi(server.url, token)
-    yield api, fresh_backend
-    api.close()
-    server.stop()
+    with desk_apis(fresh_backend, tmp_path, extra=LIMITS) as (api,):
+        yield api, fresh_backend
 
 
 def until_refused(send: Callable[[], httpx.Response], tries: int) -> tuple[int, httpx.Response]:
@@ -91,17 +81,10 @@ def test_a_flood_on_one_channel_gets_429_and_other_channels_are_still_heard(
 
 @pytest.mark.pg_redis
 def test_the_limit_holds_across_two_processes(fresh_backend: Backend, tmp_path: Path) -> None:
-    token = prepare(fresh_backend)
-    servers = desks(fresh_backend, tmp_path, 2)
-    apis = [DeskApi(s.url, token) for s in servers]
-    try:
+    with desk_apis(fresh_backend, tmp_path, 2, extra=LIMITS) as apis:
         channel = apis[0].webhook_channel()
         answers = [apis[n % 2].post_webhook(channel, [item(f"both {n}")]).status_code
                    for n in range(12)]
-    finally:
-        for api, server in zip(apis, servers, strict=True):
-            api.close()
-            server.stop()
 
     # Counted in Redis: six in all went through, not six per process.
     assert answers.count(200) <= 6
