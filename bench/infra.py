@@ -35,6 +35,9 @@ DESK_SETTINGS = {
     "TANDEM_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789abcdef",
     "TANDEM_LOG_LEVEL": "warning",
     "TANDEM_MODE": "development",
+    # The bench floods one channel and one API token on purpose: no rate limits.
+    "TANDEM_API_RATE_LIMIT": "",
+    "TANDEM_WEBHOOK_RATE_LIMIT": "",
 }
 
 

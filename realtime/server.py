@@ -14,15 +14,17 @@ from realtime.commands import socket_handler
 from realtime.hints import HintPublisher
 from realtime.presence import PresenceStore, make_presence, summarize
 from realtime.stream import EventStream, Reload
+from server.actions.accounts import actor_for_user
 from server.auth import SESSION_COOKIE, cookie_value, resolve_caller
 from server.bus import BusHandler
 from server.commands.inputs import CommandInput, Seq, ThreadRef
 from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
-from server.errors import Invalid
-from server.i18n import negotiate
+from server.errors import N_, Invalid
+from server.i18n import gettext, negotiate
 from server.permissions import Actor
 from server.services import Service
+from server.settings import origin_of
 
 log = logging.getLogger("tandem.realtime")
 # The presence key of the desk as a whole (thread ids start at 1): who is online at all.
@@ -46,6 +48,8 @@ class Realtime:
         settings = desk.settings
         self.sio = socketio.AsyncServer(
             # Websocket only: several worker processes need no sticky sessions then.
+            # The Origin is checked in _connect, for cookie sign-ins only: an empty list turns
+            # off python-engineio's own check, which would refuse token clients too.
             async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False,
             transports=["websocket"],
         )
@@ -105,6 +109,8 @@ class Realtime:
             await self.sio.emit("presence", payload, room=f"thread:{thread_id}")
         elif kind == "sign_out":
             await self._close_connections(int(message["user_id"]))
+        elif kind == "refresh_people":
+            await self._reload_actors({int(i) for i in message["user_ids"]})
         elif kind in self.bus_handlers:
             await self.bus_handlers[kind](message)
 
@@ -128,6 +134,29 @@ class Realtime:
         like a thread's (under DESK) so every process sees every process's people."""
         summary = summarize(await self.presence.entries(DESK))
         return {person["id"] for person in summary["viewers"]}
+    async def refresh_people(self, user_ids: list[int]) -> None:
+        """Judge these people's live connections by their new role: here at once, and in
+        every other process through the bus."""
+        await self._reload_actors(set(user_ids))
+        await self.desk.bus.publish({"kind": "refresh_people", "user_ids": sorted(user_ids)})
+
+    async def _reload_actors(self, user_ids: set[int]) -> None:
+        held = {sid: actor.id for sid, actor in list(self.actors.items()) if actor.id in user_ids}
+        if not held:
+            return
+        async with self.desk.db.read() as session:
+            fresh = {user_id: await actor_for_user(session, user_id)
+                     for user_id in set(held.values())}
+        for sid, user_id in held.items():
+            actor = fresh[user_id]
+            if actor is None:  # deactivated meanwhile
+                await self.sio.disconnect(sid)
+            elif sid in self.actors and self.actors[sid] != actor:
+                self.actors[sid] = actor
+                # Told once (the bus brings this process its own message again), and after
+                # the swap: a page that hears it can trust its next command's answer.
+                await self.sio.emit("me", {"id": actor.id, "role": actor.role,
+                                           "permissions": sorted(actor.permissions)}, to=sid)
 
     async def _close_connections(self, user_id: int) -> None:
         for sid, _ in list(self.sio.manager.get_participants("/", f"user:{user_id}")):
@@ -182,9 +211,17 @@ class Realtime:
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
+        token = token if isinstance(token, str) else None
+        if token is None and not self._own_origin(environ.get("HTTP_ORIGIN")):
+            # A page elsewhere riding a signed-in person's cookie; token clients carry their
+            # credential themselves and may connect from anywhere.
+            language = negotiate(environ.get("HTTP_ACCEPT_LANGUAGE"), None,
+                                 self.desk.settings.default_language)
+            raise socketio.exceptions.ConnectionRefusedError(
+                gettext(language, N_("Connect from the desk's own pages.")), {"code": "origin"}
+            )
         actor, _ = await resolve_caller(
-            self.desk.db,
-            token=token if isinstance(token, str) else None,
+            self.desk.db, token=token,
             session_cookie=cookie_value(environ.get("HTTP_COOKIE"), SESSION_COOKIE),
         )
         if actor is None:
@@ -198,6 +235,11 @@ class Realtime:
         self.viewing[sid] = set()
         await self.sio.enter_room(sid, f"user:{actor.id}")
         await self.presence.put(DESK, sid, self._entry(actor))
+
+    def _own_origin(self, origin: str | None) -> bool:
+        """Browsers always name the page's origin on a websocket; a client without one is
+        not a browser, so no other site's page can be behind it."""
+        return origin is None or origin_of(origin) in self.desk.settings.origins
 
     async def _disconnect(self, sid: str, *_: Any) -> None:
         self.stream.leave(sid)

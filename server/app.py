@@ -34,9 +34,11 @@ from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
 from server.pauses import freeze_startup_objects
+from server.rate_limits import RateLimitMiddleware
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
+from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.sender import OutboxSender
@@ -146,7 +148,10 @@ def create_app(settings: Settings | None = None) -> Any:
         lifespan=lifespan,
         exception_handlers={**FAILURE_HANDLERS, DeskError: desk_error, HTTPException: http_error},
     )
+    # The last added runs first: the caller is known before the rate limits count it.
+    app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(CallerMiddleware, desk=desk)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.state.desk = desk
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.

@@ -39,6 +39,11 @@ class LiveConnections(Protocol):
         """The people with a live connection to the desk, on any process."""
         ...
 
+    async def refresh_people(self, user_ids: list[int]) -> None:
+        """Reload these people's role and permissions on their live connections, in every
+        process (after a role change; the next socket command is judged by the new role)."""
+        ...
+
 
 class NoLiveConnections:
     """The desk without a realtime side (commands run from scripts and the CLI)."""
@@ -54,6 +59,9 @@ class NoLiveConnections:
 
     async def online(self) -> set[int]:
         return set()
+
+    async def refresh_people(self, user_ids: list[int]) -> None:
+        return None
 
 
 @dataclass

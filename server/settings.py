@@ -6,7 +6,9 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
@@ -57,6 +59,16 @@ def async_database_url(raw: str) -> URL:
     return url
 
 
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, as browsers send it in the Origin header."""
+    parts = urlsplit(url.strip().lower())
+    netloc = parts.netloc
+    default_port = {"http": ":80", "https": ":443"}.get(parts.scheme)
+    if default_port and netloc.endswith(default_port):
+        netloc = netloc.removesuffix(default_port)
+    return f"{parts.scheme}://{netloc}"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TANDEM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -77,8 +89,18 @@ class Settings(BaseSettings):
     # Items waiting to be stored beyond which webhooks are refused at once (503 with
     # Retry-After) instead of piling up until their sender times out: about a second of work.
     ingest_queue_limit: int = Field(1000, gt=0)
+    # Failed sign-ins within the window before sign-in is refused: per (client address,
+    # e-mail) and per client address, so nobody elsewhere can lock a person out.
     login_max_failures: int = Field(5, gt=0)
+    login_max_failures_per_address: int = Field(50, gt=0)
     login_window_seconds: int = Field(900, gt=0)
+    # Rate limits in the `limits` package's notation ("600/minute", "20/second;1000/hour");
+    # empty turns a limit off. Per channel for webhooks, per token or session for the API.
+    webhook_rate_limit: str = "6000/minute"
+    api_rate_limit: str = "1200/minute"
+    # Origins besides TANDEM_BASE_URL's whose pages may open cookie-signed-in sockets,
+    # comma-separated (for example https://desk.example.com,https://desk-eu.example.com).
+    allowed_origins: str = ""
     session_days: int = Field(14, gt=0)
     sla_public_minutes: int = Field(60, gt=0)
     sla_private_minutes: int = Field(240, gt=0)
@@ -100,6 +122,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_redis_is_unset(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("webhook_rate_limit", "api_rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise SettingsError(
+                    f"'{value}' is not a rate limit; write it like 600/minute or 20/second"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -125,6 +160,12 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """Where the desk's own pages come from: the base URL's origin and the extra ones."""
+        extra = (o.strip().rstrip("/") for o in self.allowed_origins.split(","))
+        return frozenset({origin_of(self.base_url), *(origin_of(o) for o in extra if o)})
 
     @cached_property
     def signing_key(self) -> str:

@@ -10,6 +10,7 @@ import pytest
 from tests.fakes.meta_graph import FakeMeta
 from tests.fakes.x_api import FakeX
 from tests.support.backends import Backend, backend_name, make_backend
+from tests.support.csp import take_violations, watch_every_browser
 from tests.support.desk_api import DeskApi
 from tests.support.servers import DeskServer, tandem
 
@@ -18,6 +19,20 @@ pytest_plugins = ["tests.support.chromium"]
 
 ADMIN_EMAIL = "admin@tests.example.com"
 ADMIN_PASSWORD = "admin password 123"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    watch_every_browser()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations() -> Iterator[None]:
+    """Fail a test whose pages broke the Content-Security-Policy (tests/support/csp.py)."""
+    take_violations()
+    yield
+    violations = take_violations()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,8 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.actions import admin as actions
-from server.auth import SESSION_COOKIE
-from server.desk import Desk
+from server.auth.middleware import set_session_cookies
 from server.errors import DeskError, Invalid
 from server.permissions import Actor
 from server.routes.common import desk_of
@@ -18,13 +17,6 @@ from web.forms import client_ip, error_text, field, page, signed_in
 
 # Autonyms: a language is named in itself, whatever the page's language.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
-
-
-def _set_session_cookie(response: Response, desk: Desk, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=desk.settings.session_days * 86400, httponly=True,
-        samesite="lax", secure=desk.settings.secure_cookies,
-    )
 
 
 # -- invitation links ------------------------------------------------------------------
@@ -63,7 +55,7 @@ async def accept_invite(request: Request) -> Response:
         return page(request, "invite.html", status_code=error.status, invited=user,
                     entered_name=name, error=error_text(request, error))
     response = RedirectResponse("/", status_code=303)
-    _set_session_cookie(response, desk, session_token)
+    set_session_cookies(response, desk.settings, session_token)
     return response
 
 

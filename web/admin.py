@@ -94,11 +94,13 @@ async def _row_answer(request: Request, user_id: int, error: DeskError | None) -
 async def set_role(request: Request, actor: Actor) -> Response:
     form = await request.form()
     user_id = path_id(request, "user_id")
+    desk = desk_of(request)
     try:
-        async with desk_of(request).db.write() as tx:
+        async with desk.db.write() as tx:
             await actions.do_set_user_role(tx, actor, user_id, field(form, "role"))
     except DeskError as error:
         return await _row_answer(request, user_id, error)
+    await desk.live.refresh_people([user_id])
     return await _row_answer(request, user_id, None)
 
 
@@ -158,11 +160,15 @@ async def save_role(request: Request, actor: Actor) -> Response:
     role_id = path_id(request, "role_id")
     chosen = [p for p in form.getlist("permission") if isinstance(p, str)]
     error: DeskError | None = None
+    desk = desk_of(request)
     try:
-        async with desk_of(request).db.write() as tx:
+        async with desk.db.write() as tx:
             await actions.do_save_role(tx, actor, role_id, chosen)
+            members = await actions.role_members(tx.session, role_id)
     except DeskError as caught:
         error = caught
+    else:
+        await desk.live.refresh_people(members)
     if not is_htmx(request):
         if error is not None:
             raise error

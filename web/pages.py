@@ -12,13 +12,14 @@ from starlette.routing import Route
 
 from server.actions.accounts import sign_in, sign_out
 from server.auth import SESSION_COOKIE
+from server.auth.middleware import clear_session_cookies, set_session_cookies
 from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
-from server.i18n import gettext
 from server.models import Contact, Team, Thread, User
 from server.queries.cards import BoardFilter, board_cards, cards_by_id
 from server.queries.threads import thread_messages
 from server.routes.common import desk_of
+from web.forms import error_text
 from web.templating import render
 
 
@@ -54,14 +55,11 @@ async def login_submit(request: Request) -> Response:
             desk.db, desk.settings, email, str(form.get("password", "")), ip
         )
     except DeskError as error:
-        message = gettext(request.state.language, error.message)
-        return render(request, "login.html", status_code=error.status, error=message,
+        return render(request, "login.html", status_code=error.status,
+                      error=error_text(request, error),
                       email=email, next=next_url)
     response = RedirectResponse(next_url, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token, max_age=desk.settings.session_days * 86400, httponly=True,
-        samesite="lax", secure=desk.settings.secure_cookies,
-    )
+    set_session_cookies(response, desk.settings, token)
     return response
 
 
@@ -70,7 +68,7 @@ async def logout(request: Request) -> Response:
     if token:
         await sign_out(desk_of(request).db, token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    clear_session_cookies(response)
     return response
 
 

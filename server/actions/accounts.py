@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlmodel import col
 
+from server.actions.login_throttle import check_not_throttled, forget_failures, note_failure
 from server.db import Database, Tx
-from server.errors import N_, Conflict, Invalid, NotFound, Throttled, Unauthenticated
-from server.models import ApiToken, LoginFailure, Role, User, UserSession, utcnow
+from server.errors import N_, Conflict, Invalid, NotFound, Unauthenticated
+from server.models import ApiToken, Role, User, UserSession, utcnow
 from server.permissions import DEFAULT_ROLES, PERMISSIONS, Actor
 from server.secrets import new_token, token_hash
 from server.settings import Settings
@@ -25,8 +27,9 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 WRONG_LOGIN = N_("Wrong e-mail or password.")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    """Argon2 in a worker thread: on the event loop it would stall every other request."""
+    return await anyio.to_thread.run_sync(_hasher.hash, password)
 
 
 def check_password(password: str) -> None:
@@ -79,7 +82,7 @@ async def do_create_user(
         email=email,
         name=name.strip(),
         role_id=role_row.id,  # type: ignore[arg-type]
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_password(password) if password else None,
         language=language,
         service_account=service_account,
     )
@@ -128,28 +131,24 @@ async def actor_for_user(tx_or_session: object, user_id: int) -> Actor | None:
 async def sign_in(
     db: Database, settings: Settings, email: str, password: str, ip: str
 ) -> tuple[str, UserSession]:
-    """Check a password; return a new session token (for the cookie) and its row."""
+    """Check a password; return a new session token (for the cookie) and its row.
+
+    No transaction is open while the password is hashed: the hash takes tens of
+    milliseconds in a worker thread, and a write lock held that long would stall the desk.
+    """
     key = email.strip().lower()
-    now = utcnow()
-    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    async with db.read() as session:
+        await check_not_throttled(session, settings, ip, key)
+        user = await session.scalar(select(User).where(col(User.email) == key))
+    right = await password_matches(user.password_hash if user else None, password)
     async with db.write() as tx:
-        failures = await tx.session.scalar(
-            select(func.count()).where(
-                col(LoginFailure.key) == key, col(LoginFailure.at) > window_start
-            )
-        )
-        if (failures or 0) >= settings.login_max_failures:
-            raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
-        user = await tx.session.scalar(select(User).where(col(User.email) == key))
-        if not password_matches(user.password_hash if user else None, password) or not (
-            user and user.active
-        ):
-            tx.session.add(LoginFailure(key=key, ip=ip))
+        if not (right and user and user.active):
+            note_failure(tx, ip, key)
             tx.audit("user.sign_in_failed", None, email=key, ip=ip)
             failed = True
         else:
             failed = False
-            await tx.session.execute(delete(LoginFailure).where(col(LoginFailure.key) == key))
+            await forget_failures(tx, ip, key)
             token, session_row = start_session(tx, user.id, settings)  # type: ignore[arg-type]
             tx.audit("user.sign_in", user.id, ip=ip)
     # Raised outside the block so the failure row above is committed, not rolled back.
@@ -170,7 +169,11 @@ def start_session(tx: Tx, user_id: int, settings: Settings) -> tuple[str, UserSe
     return token, session_row
 
 
-def password_matches(stored: str | None, password: str) -> bool:
+async def password_matches(stored: str | None, password: str) -> bool:
+    return await anyio.to_thread.run_sync(_verify, stored, password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
     try:
         return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
@@ -210,7 +213,7 @@ async def do_set_password(tx: Tx, email: str, password: str, actor_id: int | Non
     user = await tx.session.scalar(select(User).where(col(User.email) == check_email(email)))
     if user is None:
         raise NotFound("There is no user with the e-mail %(email)s.", email=email)
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     # A new password signs the user out everywhere.
     await tx.session.execute(delete(UserSession).where(col(UserSession.user_id) == user.id))
     tx.audit("user.password", actor_id, user_id=user.id)

@@ -22,10 +22,11 @@ from server.actions.accounts import (
     role_by_name,
     start_session,
 )
+from server.actions.login_throttle import check_not_throttled, note_failure
 from server.db import Database, Tx
-from server.errors import Conflict, Invalid, NotFound, Throttled
+from server.errors import Conflict, Invalid, NotFound
 from server.i18n import LANGUAGES
-from server.models import Invitation, LoginFailure, Role, Team, User, UserSession, utcnow
+from server.models import Invitation, Role, Team, User, UserSession, utcnow
 from server.permissions import Actor
 from server.secrets import new_token, token_hash
 from server.settings import Settings
@@ -183,6 +184,13 @@ async def do_create_role(tx: Tx, actor: Actor, name: str) -> Role:
     return role
 
 
+async def role_members(session: Any, role_id: int) -> list[int]:
+    """Who has this role (whose live connections a change of it concerns)."""
+    return list((await session.scalars(
+        select(col(User.id)).where(col(User.role_id) == role_id)
+    )).all())
+
+
 async def do_save_role(tx: Tx, actor: Actor, role_id: int, permissions: list[str]) -> Role:
     check_admin(actor)
     role = await tx.session.get(Role, role_id)
@@ -228,7 +236,7 @@ async def do_accept_invitation(
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise Invalid("This invitation link was used already. Sign in with your password.")
     user.name = name
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password(password)
     session_token, _ = start_session(tx, user.id, settings)  # type: ignore[arg-type]
     tx.audit("user.accept_invitation", user.id)
     return session_token, user
@@ -252,29 +260,26 @@ async def change_password(
     """Change one's own password; other browsers are signed out, this one stays.
 
     A wrong current password counts as a failed sign-in, so a borrowed session cannot be
-    used to guess the password.
+    used to guess the password. The hashing runs with no transaction open (see sign_in).
     """
-    window_start = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    async with db.write() as tx:
-        user = await _user(tx, actor.id)
-        failures = await tx.session.scalar(
-            select(func.count()).where(col(LoginFailure.key) == user.email,
-                                       col(LoginFailure.at) > window_start)
-        )
-        if (failures or 0) >= settings.login_max_failures:
-            raise Throttled("Too many failed sign-ins. Try again in a few minutes.")
-        wrong = not password_matches(user.password_hash, current)
-        if wrong:
-            tx.session.add(LoginFailure(key=user.email, ip=ip))
+    async with db.read() as session:
+        user = await session.get(User, actor.id)
+        if user is None:
+            raise NotFound("There is no user %(id)s.", id=actor.id)
+        await check_not_throttled(session, settings, ip, user.email)
+    if not await password_matches(user.password_hash, current):
+        async with db.write() as tx:
+            note_failure(tx, ip, user.email)
             tx.audit("user.password_failed", actor.id)
-        else:
-            check_password(new)
-            user.password_hash = hash_password(new)
-            others = delete(UserSession).where(col(UserSession.user_id) == user.id)
-            if keep_session_id is not None:
-                others = others.where(col(UserSession.id) != keep_session_id)
-            await tx.session.execute(others)
-            tx.audit("user.password", actor.id, user_id=user.id)
-    # Raised after the block so the failure row is committed, as in sign_in.
-    if wrong:
         raise Invalid("Your current password is not correct.")
+    check_password(new)
+    new_hash = await hash_password(new)
+    async with db.write() as tx:
+        await tx.session.execute(
+            update(User).where(col(User.id) == actor.id).values(password_hash=new_hash)
+        )
+        others = delete(UserSession).where(col(UserSession.user_id) == actor.id)
+        if keep_session_id is not None:
+            others = others.where(col(UserSession.id) != keep_session_id)
+        await tx.session.execute(others)
+        tx.audit("user.password", actor.id, user_id=actor.id)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth import SESSION_COOKIE, bearer_token, resolve_caller
 from server.desk import Desk
 from server.i18n import gettext, negotiate
 from server.secrets import new_token
+from server.settings import Settings
 
 CSRF_COOKIE = "tandem_csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -46,10 +48,18 @@ class CallerMiddleware:
             headers.get("accept-language"), actor.language if actor else None,
             self.desk.settings.default_language,
         )
-        csrf = request.cookies.get(CSRF_COOKIE) or ""
-        fresh_csrf = not csrf
-        if fresh_csrf:
-            csrf = new_token()
+        session_token = request.cookies.get(SESSION_COOKIE)
+        cookie_csrf = request.cookies.get(CSRF_COOKIE) or ""
+        if session is not None and session_token:
+            # Signed in: the token is the session's own, whatever the tandem_csrf cookie says
+            # (an attacker who can plant cookies cannot plant this one).
+            csrf = session_csrf(self.desk.settings.signing_key, session_token)
+        else:
+            # Before sign-in (the sign-in and invitation forms): a double-submit cookie.
+            csrf = cookie_csrf or new_token()
+        # A post with no token cookie cannot come from a page of ours, before sign-in.
+        fresh_csrf = not cookie_csrf and session is None
+        send_csrf_cookie = csrf != cookie_csrf
         state = scope.setdefault("state", {})
         state.update(actor=actor, session=session, language=language, csrf_token=csrf,
                      via_token=token is not None)
@@ -77,11 +87,12 @@ class CallerMiddleware:
             receive = _replay(body, receive)
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and fresh_csrf:
-                cookie = f"{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Lax"
-                if self.desk.settings.secure_cookies:
-                    cookie += "; Secure"
-                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
+            if message["type"] == "http.response.start" and send_csrf_cookie:
+                headers = message.setdefault("headers", [])
+                # A response that sets its own (the sign-in's new session's) keeps it.
+                if not any(k == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"=")
+                           for k, v in headers):
+                    headers.append((b"set-cookie", csrf_cookie(csrf, self.desk.settings)))
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
@@ -106,6 +117,36 @@ class CallerMiddleware:
             values = parse_qs(body.decode("latin-1")).get(CSRF_FIELD)
             offered = values[0] if values else None
         return body, bool(offered) and hmac.compare_digest(offered or "", csrf)
+
+
+def session_csrf(signing_key: str, session_token: str) -> str:
+    """The CSRF token of a signed-in session: new with every sign-in, unknown to anyone
+    without the session cookie and the desk's key."""
+    return hmac.new(signing_key.encode(), b"csrf:" + session_token.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def csrf_cookie(token: str, settings: Settings) -> bytes:
+    """The cookie that hands the page's token to scripts and test clients alike."""
+    cookie = f"{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+    if settings.secure_cookies:
+        cookie += "; Secure"
+    return cookie.encode()
+
+
+def set_session_cookies(response: Response, settings: Settings, session_token: str) -> None:
+    """Sign a browser in: the session cookie and, rotated with it, the session's CSRF token."""
+    response.set_cookie(
+        SESSION_COOKIE, session_token, max_age=settings.session_days * 86400, httponly=True,
+        samesite="lax", secure=settings.secure_cookies,
+    )
+    csrf = session_csrf(settings.signing_key, session_token)
+    response.raw_headers.append((b"set-cookie", csrf_cookie(csrf, settings)))
+
+
+def clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

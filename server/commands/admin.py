@@ -91,6 +91,8 @@ async def change_user(call: Call, data: UserChange) -> dict[str, object]:
             raise NotFound("There is no user %(id)s.", id=data.user_id)
     if data.active is False:
         await call.desk.live.sign_out(data.user_id)
+    elif data.role is not None:
+        await call.desk.live.refresh_people([data.user_id])
     return {"id": user.id, "email": user.email, "name": user.name, "active": user.active}
 
 

@@ -77,13 +77,18 @@ def asyncapi_document(registry: Registry, base_url: str, version: str) -> dict[s
         "type": "object", "properties": {"thread_id": {"type": "integer"},
                                          "viewers": {"type": "array"},
                                          "typing": {"type": "array"}}})
+    messages["me"] = _message("me", "Your role changed: later commands are judged by it.", {
+        "type": "object", "required": ["id", "role", "permissions"], "properties": {
+            "id": {"type": "integer"}, "role": {"type": "string"},
+            "permissions": {"type": "array", "items": {"type": "string"}}}})
     for relay in ("draft.update", "draft.awareness"):
         messages[relay.replace(".", "_") + "_relay"] = _message(
             relay, "Another editor's Yjs bytes for this draft.", {
                 "type": "object", "properties": {"thread_id": {"type": "integer"},
                                                  "update": {"type": "string",
                                                             "contentEncoding": "binary"}}})
-    for pushed in ("events", "head", "presence", "draft_update_relay", "draft_awareness_relay"):
+    for pushed in ("events", "head", "presence", "me", "draft_update_relay",
+                   "draft_awareness_relay"):
         operations[f"send_{pushed}"] = {
             "action": "send", "channel": CHANNEL,
             "messages": [{"$ref": f"#/channels/desk/messages/{pushed}"}]}

@@ -35,6 +35,8 @@ ERROR_SCHEMA: dict[str, Any] = {
             "message": {"type": "string", "description": "for people, in their language"},
             "name": {"type": "string", "description": "invalid: the field that failed"},
             "permission": {"type": "string", "description": "forbidden: what is lacking"},
+            "retry_after": {"type": "integer",
+                            "description": "throttled: seconds to wait (also Retry-After)"},
         },
         "additionalProperties": True,
     }},

@@ -65,10 +65,14 @@ class ApiToken(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed sign-in, counted per e-mail address to throttle guessing."""
+    """One failed sign-in, counted per client address and per (address, e-mail) to throttle
+    guessing (server/actions/login_throttle.py)."""
 
     __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    __table_args__ = (
+        Index("ix_login_failure_key_at", "key", "at"),
+        Index("ix_login_failure_ip_at", "ip", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=254)

@@ -71,7 +71,7 @@ def test_after_five_failures_even_the_right_password_is_throttled(
         throttled = browser.sign_in(agent.email, agent.password)
 
         assert throttled.status_code == 429
-        assert "Too many failed sign-ins. Try again in a few minutes." in throttled.text
+        assert "Too many failed sign-ins. Try again in " in throttled.text
         assert _session_cookie(throttled) is None
     # Other people are not affected by someone guessing at this address.
     other = api.person()
@@ -168,3 +168,42 @@ def test_failed_sign_ins_leave_no_password_in_the_audit_trail(
 
     row = in_database(backend, user_row)
     assert row is not None and row.active
+
+
+def test_a_planted_csrf_cookie_and_matching_header_do_not_pass_with_the_victims_session(
+    server: DeskServer, api: DeskApi
+) -> None:
+    # An attacker who can set cookies for the desk (a sibling subdomain, plain http) plants
+    # tandem_csrf=theirs and sends the same value as the header, riding the victim's session.
+    admin = api.person("admin")
+    email = "planted-csrf-victim@example.com"
+    with signed_in(server.url, admin.email, admin.password) as victim:
+        session = victim.session
+    planted = {"tandem_session": session or "", "tandem_csrf": "attackers"}
+    with httpx.Client(base_url=server.url, cookies=planted) as forged:
+        form = forged.post("/admin/users/invite", data={
+            "email": email, "name": "Victim", "role": "viewer", "csrf_token": "attackers"})
+        api_call = forged.post("/api/users", headers={"X-CSRF-Token": "attackers"}, json={
+            "email": email, "name": "Victim", "role": "viewer"})
+
+        assert form.status_code == 403
+        assert api_call.status_code == 403
+        assert api_call.json()["error"]["code"] == "csrf"
+    users = api.http.get("/api/users", headers=api.admin).json()["users"]
+    assert email not in [u["email"] for u in users]
+
+
+def test_signing_in_rotates_the_csrf_token(server: DeskServer, api: DeskApi) -> None:
+    agent = api.person()
+    with Browser(server.url) as browser:
+        before = browser.csrf
+
+        assert browser.sign_in(agent.email, agent.password).status_code == 303
+
+        after = browser.csrf
+        assert after != before
+        # The token from before sign-in no longer passes; the rotated one does.
+        assert browser.post("/profile/language", {"language": "de"}, csrf=before).status_code == 403
+        assert browser.post("/profile/language", {"language": "de"}).status_code == 303
+        page = browser.get("/profile")
+        assert after in page.text and before not in page.text

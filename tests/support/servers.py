@@ -19,6 +19,10 @@ TEST_SETTINGS = {
     "TANDEM_CLAIM_GRACE_SECONDS": "2",
     "TANDEM_HEAD_INTERVAL_SECONDS": "1",
     "TANDEM_LOGIN_MAX_FAILURES": "5",
+    # The shared test desk serves every test from one token and one address: the rate limits
+    # are tested on desks of their own (tests/faults/test_rate_limits.py).
+    "TANDEM_API_RATE_LIMIT": "",
+    "TANDEM_WEBHOOK_RATE_LIMIT": "",
     "TANDEM_LOG_LEVEL": "warning",
 }
 
