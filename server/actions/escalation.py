@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from channels.base import Capabilities
 from channels.registry import capabilities
-from server.actions.claims import check_may_act
+from server.actions.claims import check_may_act, release_claim
 from server.actions.outbox import enqueue_reply
 from server.actions.replies import announce_request, check_text
 from server.actions.reply_policy import needs_approval
@@ -229,6 +229,7 @@ async def do_back_to_public(
         if resolved:
             private.status = "resolved"
             private.waiting_since = private.sla_due_at = None
+            release_claim(private)
         private.updated_at = utcnow()
         await tx.session.flush()
         message_id = made_id if outcome == "queued" else None
