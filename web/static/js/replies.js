@@ -20,6 +20,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     submit: $("reply-submit"),
+    submitReason: $("reply-reason"),
     unseen: $("reply-unseen"),
     unseenTitle: $("reply-unseen-title"),
     unseenList: $("reply-unseen-list"),
@@ -153,7 +154,7 @@
     const open = reply.state === "pending" && approval &&
       (approval.status === "pending" || approval.status === "held");
     ui.submit.hidden = !can.has("reply.submit");
-    ui.submit.disabled = !!open;
+    showHold(!!open);
     ui.pending.hidden = !open;
     ui.decision.hidden = true;
     if (open) {
@@ -184,6 +185,18 @@
     }
     reply.deliveries.forEach(showDelivery);
   }
+
+  /** Someone else holds the thread (thread.js says who): the server would refuse a send. */
+  function showHold(open) {
+    const heldBy = ($("thread") && $("thread").dataset.heldBy) || "";
+    ui.submit.disabled = open || !!heldBy;
+    ui.submitReason.hidden = !heldBy || ui.submit.hidden;
+    ui.submitReason.textContent = heldBy ? t("held_reason", { name: heldBy }) : "";
+  }
+
+  document.addEventListener("tandem:hold", () => {
+    if (reply) render();
+  });
 
   function showDelivery(delivery) {
     const item = document.querySelector('#messages [data-id="' + delivery.message_id + '"]');
