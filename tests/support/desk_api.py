@@ -58,14 +58,16 @@ class DeskApi:
     def close(self) -> None:
         self.http.close()
 
-    def person(self, role: str = "service agent", name: str | None = None) -> Person:
+    def person(self, role: str = "service agent", name: str | None = None,
+               language: str | None = None) -> Person:
         n = next(_serial)
         email = f"{role.replace(' ', '-')}-{n}-{secrets.token_hex(3)}@example.com"
         password = "correct horse battery " + secrets.token_hex(4)
         name = name or f"{role.title()} {n}"
         created = self.http.post(
             "/api/users", headers=self.admin,
-            json={"email": email, "name": name, "role": role, "password": password},
+            json={"email": email, "name": name, "role": role, "password": password,
+                  "language": language},
         )
         created.raise_for_status()
         user_id = created.json()["id"]

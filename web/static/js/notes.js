@@ -33,6 +33,7 @@
   let people = null;
   let found = []; // the people suggested now
   let active = -1; // the suggestion the keyboard is on
+  let suggestedFor = null; // the word after @ the suggestions are for
   let warnedFor = null; // the text the unknown-name warning was shown for
 
   form.hidden = !can.has("note.write");
@@ -100,10 +101,10 @@
       : null;
   }
 
-  async function loadPeople() {
+  /** Who can be mentioned, asked once (every keystroke waits for the same answer). */
+  function loadPeople() {
     if (people === null) {
-      const answer = await R.api("GET", "/api/notes/people");
-      people = answer.ok ? answer.people : [];
+      people = R.api("GET", "/api/notes/people").then((answer) => (answer.ok ? answer.people : []));
     }
     return people;
   }
@@ -134,6 +135,7 @@
   }
 
   function close() {
+    suggestedFor = null;
     suggestions.hidden = true;
     active = -1;
     input.removeAttribute("aria-activedescendant");
@@ -156,12 +158,15 @@
   }
 
   async function suggest() {
+    const everyone = await loadPeople();
+    // Read the caret after the wait: keystrokes that came meanwhile have their say.
     const mention = mentionAtCaret();
     if (!mention) {
       close();
       return;
     }
-    const everyone = await loadPeople();
+    if (!suggestions.hidden && mention.word === suggestedFor) return; // keep the highlight
+    suggestedFor = mention.word;
     found = everyone.filter((p) => p.name.toLowerCase().includes(mention.word) ||
       p.handle.toLowerCase().startsWith(mention.word)).slice(0, 6);
     suggestions.replaceChildren();
