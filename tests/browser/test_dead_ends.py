@@ -118,7 +118,8 @@ def test_someone_elses_thread_looks_read_only_until_they_let_go(
     expect(holds.locator("#thread-holder")).to_have_text("claimed by you")
 
     page = desk.sign_in(viewer, f"/threads/{thread_id}")
-    reason = f"Hanna {word} holds this thread: only they can act on it until it is released or taken over."
+    reason = (f"Hanna {word} holds this thread: only they can act on it until it is released "
+              "or taken over.")
     expect(page.locator("#reply-submit")).to_be_disabled()
     expect(page.locator("#reply-reason")).to_have_text(reason)
     expect(page.locator("#status-select")).to_be_disabled()
