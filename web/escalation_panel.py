@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from server.actions.escalation import capabilities_of
+from server.actions.escalation import capabilities_of, holding_texts
 from server.actions.windows import aware, window_template
 from server.errors import N_, DeskError, NotFound
-from server.models import Channel, Thread, utcnow
+from server.models import Channel, Contact, Thread, utcnow
 from server.queries.cards import cards_by_id
 from server.routes.common import caller, desk_of
 from web.forms import error_text, is_htmx, path_id, run_command
@@ -72,13 +72,23 @@ async def panel_context(request: Request, thread_id: int) -> dict[str, Any]:
         no_private_path = thread is not None and thread.visibility == "public" and not (
             caps and caps.private_reply_to_public)
         elsewhere = await _private_channels(session) if no_private_path else []
-    if thread_id not in found or channel is None:
-        raise NotFound("There is no thread %(id)s.", id=thread_id)
+        if thread_id not in found or channel is None or thread is None:
+            raise NotFound("There is no thread %(id)s.", id=thread_id)
+        holding = None
+        if thread.visibility == "public" and not thread.private_thread_id:
+            contact = await session.get(Contact, thread.contact_id)
+            assert contact is not None
+            language, texts = await holding_texts(session, actor, thread, contact,
+                                                  desk_of(request).settings.default_language)
+            holding = {"language": language, "texts": texts}
     card = found[thread_id].model_dump(mode="json")
+    holder = card["holder"]
     now = utcnow()
     return {
-        "card": card, "caps": caps, "elsewhere": elsewhere,
+        "card": card, "caps": caps, "elsewhere": elsewhere, "holding": holding,
         "may_escalate": actor.can("thread.escalate"),
+        # The server refuses anyway; the panel says so before anyone types.
+        "held_by": holder["name"] if holder and holder["id"] != actor.id else None,
         "private_reply": deadline(card["private_reply_until"], now),
         "message_window": deadline(card["message_window_until"], now),
         "window_template": window_template(channel.adapter, channel.config),
@@ -108,6 +118,8 @@ async def _form_action(request: Request, command: str) -> Response:
     data: dict[str, Any] = {"thread_id": thread_id, "text": values.get("text", "")}
     if command == "take_private":
         data["holding_reply"] = _checked(values, "holding_reply")
+        if data["holding_reply"] and values.get("holding_text", "").strip():
+            data["holding_text"] = values["holding_text"]
     else:
         data["resolve"] = _checked(values, "resolve")
     try:
@@ -115,8 +127,9 @@ async def _form_action(request: Request, command: str) -> Response:
     except DeskError as error:
         if not is_htmx(request):
             raise
+        # The panel comes back with the refusal and with what the person typed.
         return await _panel(request, thread_id, status_code=error.status,
-                            error=error_text(request, error))
+                            error=error_text(request, error), typed=values)
     if command == "take_private":
         target, message = done["private_thread_id"], DONE[f"private:{done['holding_reply']}"]
     else:

@@ -214,6 +214,18 @@ async def _claim(
     return Claim(thread_id, holder, token, expires)
 
 
+def release_claim(thread: Thread) -> int | None:
+    """Let go of `thread`'s claim within a change that ends the work (resolving it); the
+    fencing token moves on, so the former holder's late writes are refused. Returns who held
+    it."""
+    holder = thread.claim_holder_id
+    if holder is not None:
+        thread.claim_holder_id = None
+        thread.claim_expires_at = None
+        thread.claim_token += 1
+    return holder
+
+
 async def do_release(db: Database, actor: Actor, thread_id: int) -> None:
     async with db.write() as tx:
         released = await tx.session.execute(

@@ -16,11 +16,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from channels.base import Capabilities
 from channels.registry import capabilities
-from server.actions.claims import check_may_act
+from server.actions.claims import check_may_act, release_claim
 from server.actions.outbox import enqueue_reply
 from server.actions.replies import announce_request, check_text
 from server.actions.reply_policy import needs_approval
@@ -29,18 +30,16 @@ from server.db import Database, Tx
 from server.errors import Conflict, Invalid, NoPrivatePath
 from server.events import ThreadOpened, UserRef, event_row
 from server.events.escalation import ThreadBackToPublic, ThreadTakenPrivate
+from server.i18n import LANGUAGES
 from server.models import Approval, Channel, Contact, Message, Template, Thread, utcnow
 from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
 from server.queries.cards import card
+from server.queries.customer_language import thread_language
 from server.queries.templates import fill
+from server.starter_templates import HOLDING, holding_default
 
-HOLDING_TEMPLATE = "escalation.holding"
-HOLDING_DEFAULTS = {
-    "en": "Thank you, {customer_name}. We have sent you a private message.",
-    "de": "Danke, {customer_name}. Wir haben Ihnen eine private Nachricht geschickt.",
-}
 EXCERPT = 280
 
 
@@ -109,15 +108,17 @@ async def check_take_private(tx: Tx, thread: Thread, channel: Channel) -> tuple[
     return item, "private_reply" if days else "direct_message"
 
 
-async def _holding_text(tx: Tx, actor: Actor, contact: Contact, language: str) -> str:
-    lang = actor.language or language
-    template = await tx.session.scalar(
-        select(Template).where(col(Template.name) == HOLDING_TEMPLATE,
-                               col(Template.language) == lang)
-    ) or await tx.session.scalar(select(Template).where(col(Template.name) == HOLDING_TEMPLATE))
-    body = template.body if template else HOLDING_DEFAULTS.get(lang, HOLDING_DEFAULTS["en"])
-    return fill(body, {"customer_name": contact.name, "agent_name": actor.name,
-                       "customer_handle": contact.handle or contact.name})
+async def holding_texts(session: AsyncSession, actor: Actor, thread: Thread, contact: Contact,
+                        default_language: str) -> tuple[str, dict[str, str]]:
+    """The public holding reply "Take it private" proposes: the customer's language, and the
+    text in each of the desk's languages (the template's variant, or the built-in words)."""
+    language = await thread_language(session, thread, default_language)
+    stored = {t.language: t.body for t in (await session.scalars(
+        select(Template).where(col(Template.name) == HOLDING))).all()}
+    values = {"customer_name": contact.name, "agent_name": actor.name,
+              "customer_handle": contact.handle or contact.name}
+    return language, {lang: fill(stored.get(lang) or holding_default(lang), values)
+                      for lang in LANGUAGES}
 
 
 async def public_reply(tx: Tx, actor: Actor, thread: Thread, network: str, text: str
@@ -169,9 +170,14 @@ async def _private_thread(tx: Tx, public: Thread, contact: Contact) -> tuple[Thr
 
 async def do_take_private(
     db: Database, actor: Actor, thread_id: int, text: str, *, holding_reply: bool = False,
-    language: str = "en",
+    holding_text: str | None = None, default_language: str = "en",
 ) -> Escalated:
+    """Answer privately; with `holding_reply`, also answer publicly that we did: in the
+    words the person edited (`holding_text`), else the holding template in the customer's
+    language."""
     text = check_text(text)
+    if holding_text is not None:
+        holding_text = check_text(holding_text)
     async with db.write() as tx:
         public = await check_may_act(tx, actor, thread_id)
         channel = await tx.session.get(Channel, public.channel_id)
@@ -197,7 +203,11 @@ async def do_take_private(
         holding: Literal["none", "queued", "pending_approval"] = "none"
         holding_id = None
         if holding_reply:
-            words = await _holding_text(tx, actor, contact, language)
+            words = holding_text
+            if words is None:
+                language, texts = await holding_texts(tx.session, actor, public, contact,
+                                                      default_language)
+                words = texts[language]
             holding, holding_id = await public_reply(tx, actor, public, channel.network, words)
         tx.audit("thread.escalate", actor.id, public.id, private_thread_id=private.id,
                  message_id=message.id, path=path, answered=item.external_id,
@@ -231,6 +241,7 @@ async def do_back_to_public(
         if resolved:
             private.status = "resolved"
             private.waiting_since = private.sla_due_at = None
+            release_claim(private)
         private.updated_at = utcnow()
         await tx.session.flush()
         message_id = made_id if outcome == "queued" else None

@@ -16,7 +16,7 @@ from server.errors import Conflict, Invalid, NotFound
 from server.i18n import LANGUAGES
 from server.models import Template, utcnow
 from server.permissions import Actor
-from server.queries.templates import template_json
+from server.queries.templates import check_variables, template_json
 
 MAX_BODY = 10000
 MAX_NAME = 120
@@ -47,6 +47,7 @@ def check_fields(raw: dict[str, Any], current: Template | None = None) -> Templa
     body = text("body", current.body if current else "")
     if not body or len(body) > MAX_BODY:
         raise Invalid("A template needs a text of up to %(count)d characters.", count=MAX_BODY)
+    check_variables(body)
     tags = raw.get("tags", current.tags if current else [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags) or len(tags) > 20:
         raise Invalid("tags must be a list of words.")

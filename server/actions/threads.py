@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.actions.claims import check_may_act
+from server.actions.claims import check_may_act, release_claim
 from server.db import Database
 from server.errors import Invalid
 from server.events import ThreadStatusChanged, UserRef, event_row
@@ -54,6 +54,10 @@ async def do_update_thread(
             # A solved thread no longer waits; its SLA clock stops.
             thread.waiting_since = None
             thread.sla_due_at = None
+            # ... and nobody works on it any more: the claim goes with it.
+            released = release_claim(thread)
+            if released is not None:
+                changes["released_claim_of"] = released
         await tx.session.flush()
         tx.audit("thread.update", actor.id, thread_id, **changes)
         tx.emit(

@@ -19,7 +19,10 @@ class TakePrivateInput(CommandInput):
     text: Annotated[str, Chars(MAX_REPLY, min_length=1)] = Field(
         description="the first private message")
     holding_reply: bool = Field(
-        False, description="also post the holding statement publicly (in the caller's language)")
+        False, description="also answer publicly that a private message was sent")
+    holding_text: Annotated[str, Chars(MAX_REPLY, min_length=1)] | None = Field(
+        None, description="the public holding reply's words; default: the holding template "
+        "in the customer's language")
 
 
 class BackToPublicInput(CommandInput):
@@ -30,7 +33,8 @@ class BackToPublicInput(CommandInput):
 
 async def take_private(call: Call, data: TakePrivateInput) -> dict[str, object]:
     done = await do_take_private(call.desk.db, call.actor, data.thread_id, data.text,
-                                 holding_reply=data.holding_reply, language=call.language)
+                                 holding_reply=data.holding_reply, holding_text=data.holding_text,
+                                 default_language=call.desk.settings.default_language)
     return done.as_json()
 
 

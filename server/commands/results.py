@@ -199,6 +199,10 @@ class CrisisAnswer(Result):
     crisis: CrisisView
 
 
+class AfterReplyAnswer(Result):
+    status: Literal["open", "pending", "resolved"]
+
+
 class PolicyAnswer(Result):
     policy: dict[str, Any]
 

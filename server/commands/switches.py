@@ -1,4 +1,5 @@
-"""Commands for the desk-wide switches: crisis mode and the approval policy."""
+"""Commands for the desk-wide switches: crisis mode, the approval policy, and what a sent
+reply does to the thread's status."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from server.actions.after_reply import AfterReply, after_reply, do_set_after_reply
 from server.actions.reply_policy import (
     MAX_CRISIS_MESSAGE,
     MAX_RULES,
@@ -16,7 +18,7 @@ from server.actions.reply_policy import (
 )
 from server.commands.inputs import Chars, CommandInput, Id, NoInput
 from server.commands.registry import Call, Command, Rest
-from server.commands.results import CrisisAnswer, PolicyAnswer
+from server.commands.results import AfterReplyAnswer, CrisisAnswer, PolicyAnswer
 
 
 class CrisisInput(CommandInput):
@@ -52,6 +54,19 @@ class Policy(CommandInput):
 class PolicyInput(Policy):
     # Clients send {"policy": {...}} (as the socket command always did) or the policy itself.
     policy: Policy | None = None
+
+
+class AfterReplyInput(CommandInput):
+    status: AfterReply = Field(description="open: the status stays as it is")
+
+
+async def get_after_reply(call: Call, _: NoInput) -> dict[str, object]:
+    async with call.desk.db.read() as session:
+        return {"status": await after_reply(session)}
+
+
+async def set_after_reply(call: Call, data: AfterReplyInput) -> dict[str, object]:
+    return {"status": await do_set_after_reply(call.desk.db, call.actor, data.status)}
 
 
 async def crisis(call: Call, _: NoInput) -> dict[str, object]:
@@ -91,4 +106,13 @@ COMMANDS = [
             "Replace the approval policy: a default per visibility and ordered rules.",
             permission="crisis.toggle", result=PolicyAnswer,
             rest=Rest("PUT", "/api/approval-policy"), tags=("desk",)),
+    Command("after_reply.get", NoInput, get_after_reply,
+            "The status an open thread moves to when a reply to it is sent.",
+            permission="thread.view", result=AfterReplyAnswer,
+            rest=Rest("GET", "/api/after-reply"), tags=("desk",)),
+    Command("after_reply.set", AfterReplyInput, set_after_reply,
+            "Choose the status an open thread moves to when a reply to it is sent: pending "
+            "(the default), resolved (which also releases the claim) or open (no change).",
+            permission="crisis.toggle", result=AfterReplyAnswer,
+            rest=Rest("PUT", "/api/after-reply"), tags=("desk",)),
 ]

@@ -17,6 +17,15 @@ class DiffPart(Strict):
     text: str
 
 
+class AnsweredMessage(Strict):
+    """The customer's message a reply answers: their newest one the authors had seen."""
+
+    id: int
+    author_name: str
+    text: str
+    created_at: str
+
+
 class ApprovalView(Strict):
     id: int
     thread_id: int
@@ -25,7 +34,8 @@ class ApprovalView(Strict):
     channel_name: str
     visibility: Literal["public", "private"]
     customer_name: str
-    excerpt: str
+    excerpt: str  # the thread's newest message, whoever wrote it
+    answering: AnsweredMessage | None = None
     submitted_by: UserRef
     authors: list[UserRef]
     submitted_text: str

@@ -113,7 +113,8 @@ def customer_last_at() -> ScalarSelect[Any]:
 
 
 def awaiting_approval() -> Exists:
-    """Whether a reply to the thread (correlated) waits for a supervisor."""
+    """Whether a reply to the thread (correlated) waits: for a supervisor, or approved but
+    held until an author has read what came in since (nothing went out yet)."""
     return exists().where(col(Approval.thread_id) == col(Thread.id),
                           col(Approval.status).in_(OPEN_APPROVAL))
 

@@ -7,13 +7,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from server.db import Database
 from server.errors import Invalid, NotFound
 from server.events import ApprovalView, DiffPart, UserRef
+from server.events.replies import AnsweredMessage
 from server.models import Approval, Channel, Contact, Draft, Message, OutboxItem, Thread, User
 from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
@@ -58,11 +59,44 @@ async def user_refs(session: AsyncSession, ids: Iterable[int | None]) -> dict[in
     return {uid: UserRef(id=uid, name=name) for uid, name in rows if uid is not None}
 
 
+async def _answered(session: AsyncSession, approvals: Sequence[Approval]
+                    ) -> dict[int, AnsweredMessage]:
+    """Per approval, the message its reply answers: the thread's customer's newest message
+    up to what the authors had seen (not a bystander's "+1" that came in after, nor the
+    thread's newest message)."""
+    newest = (
+        select(func.max(col(Message.id)))
+        .where(col(Message.thread_id) == col(Approval.thread_id),
+               col(Message.direction) == "in",
+               col(Message.contact_id) == col(Thread.contact_id),
+               or_(col(Approval.seen_message_id).is_(None),
+                   col(Message.id) <= col(Approval.seen_message_id)))
+        .correlate(Approval, Thread).scalar_subquery()
+    )
+    picked = dict((await session.execute(
+        select(col(Approval.id), newest)
+        .join(Thread, col(Thread.id) == col(Approval.thread_id))
+        .where(col(Approval.id).in_([a.id for a in approvals]))
+    )).all())
+    ids = {m for m in picked.values() if m is not None}
+    if not ids:
+        return {}
+    rows = (await session.execute(
+        select(Message, Contact).join(Contact, col(Contact.id) == col(Message.contact_id))
+        .where(col(Message.id).in_(ids))
+    )).all()
+    found = {m.id: AnsweredMessage(id=m.id, author_name=c.name, text=m.text,  # type: ignore[arg-type]
+                                   created_at=iso(m.created_at) or "")
+             for m, c in rows}
+    return {a: found[m] for a, m in picked.items() if m in found}
+
+
 async def approval_views(
     session: AsyncSession, approvals: Sequence[Approval]
 ) -> list[ApprovalView]:
     if not approvals:
         return []
+    answered = await _answered(session, approvals)
     thread_ids = {a.thread_id for a in approvals}
     rows = (await session.execute(
         select(Thread, Channel, Contact)
@@ -90,6 +124,7 @@ async def approval_views(
             visibility=thread.visibility,
             customer_name=contact.name,
             excerpt=thread.excerpt,
+            answering=answered.get(a.id),  # type: ignore[arg-type]
             submitted_by=people.get(a.submitted_by_id) or UserRef(id=a.submitted_by_id, name="?"),
             authors=[people[uid] for uid in a.authors if uid in people],
             submitted_text=a.submitted_text,

@@ -9,7 +9,7 @@ from sqlalchemy import Text, cast, func, or_, select
 from sqlmodel import col
 
 from server.db import Database
-from server.errors import NotFound
+from server.errors import Invalid, NotFound
 from server.models import Channel, Contact, Template, Thread, utcnow
 from server.models.time import iso
 from server.permissions import Actor
@@ -17,9 +17,21 @@ from server.queries.replies import user_refs
 from server.settings import Settings
 
 VARIABLE = re.compile(r"\{(\w+)\}")
-# What a template may say; anything else in braces stays as it is.
+# What a template may say. Anything else in braces is refused when the template is saved
+# and when it is rendered, so a typo never reaches a customer as "{custmer_name}".
 VARIABLES = ("customer_name", "customer_handle", "agent_name", "thread_link", "network",
              "channel_name", "date")
+
+
+def check_variables(body: str) -> None:
+    """Refuse a template text that names a variable the desk does not know."""
+    unknown = sorted(set(VARIABLE.findall(body)) - set(VARIABLES))
+    if unknown:
+        raise Invalid(
+            "Unknown variables in the template: %(unknown)s. Known variables: %(known)s.",
+            name="body", unknown=", ".join(f"{{{v}}}" for v in unknown),
+            known=", ".join(f"{{{v}}}" for v in VARIABLES),
+        )
 
 
 def template_json(template: Template, updated_by: str | None = None) -> dict[str, Any]:
@@ -57,6 +69,9 @@ async def search_templates(
 
 
 def fill(body: str, values: dict[str, str]) -> str:
+    """The text with the variables filled in; a known variable without a value (no thread
+    given) stays as written."""
+    check_variables(body)
     return VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), body)
 
 

@@ -1,4 +1,5 @@
-"""The simulator inside the running desk: four look-alike channels fed through real ingest.
+"""The simulator inside the running desk: four look-alike channels fed through real ingest,
+and the starter templates (in English and German) on a desk that has none.
 
 A Service, listed by create_app() when TANDEM_SIMULATOR_RATE is above zero. Items arrive with
 Poisson-like spacing at the configured mean rate and go through `do_ingest`, exactly like
@@ -19,6 +20,7 @@ from server.actions.channels import channels_by_adapter, do_add_channel
 from server.actions.ingest import do_ingest
 from server.desk import Desk
 from server.errors import NotFound
+from server.starter_templates import seed_starter_templates
 
 log = logging.getLogger("tandem.simulator")
 RETRY_SECONDS = 2.0
@@ -95,6 +97,8 @@ class SimulationRunner:
         while True:
             try:
                 self.channels = await ensure_channels(self.desk)
+                if await seed_starter_templates(self.desk.db):
+                    log.info("simulator: stored the starter templates")
                 return
             except Exception:
                 log.exception("simulator: cannot set up its channels; retrying")

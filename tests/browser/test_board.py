@@ -55,8 +55,8 @@ def test_posts_and_claims_reach_every_open_board(desk: Desk, api: DeskApi) -> No
     expect(card(b, text)).to_have_attribute("aria-selected", "true")
     b.keyboard.press("c")
 
-    toast = b.locator("#toasts .toast-error")
-    expect(toast).to_contain_text(anna.name)
+    refusal = b.locator("#board-error")  # above the list, naming the card
+    expect(refusal).to_contain_text(anna.name)
     expect(card(b, text)).to_contain_text(f"held by {anna.name}")
 
 

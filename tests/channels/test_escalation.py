@@ -107,7 +107,9 @@ async def test_instagram_round_trip_with_a_holding_reply(network_desk: NetworkDe
     approve(api, supervisor, taken.json()["holding_id"])
     await eventually(lambda: fake.sent_of("private_reply", comment.id)
                      and fake.sent_of("public_reply", comment.id), what="both replies")
-    assert "private message" in fake.sent_of("public_reply", comment.id)[0].text
+    # Bea wrote in German: the holding reply is the German variant of the template.
+    assert fake.sent_of("public_reply", comment.id)[0].text == (
+        "Danke, bea.sommer. Wir haben Ihnen eine private Nachricht geschickt.")
 
     desk.post_meta(channel, fake.message_webhook(account, bea, "Bestellnummer 99"),
                    account.app_secret)
@@ -124,6 +126,39 @@ async def test_instagram_round_trip_with_a_holding_reply(network_desk: NetworkDe
     assert [s.text for s in fake.sent_of("public_reply", comment.id)][-1] == (
         "Bestellung ist wieder aktiv.")
     assert len(fake.sent_of("private_reply", comment.id)) == 1
+
+
+async def test_the_holding_reply_speaks_the_customers_language_or_the_persons_words(
+    network_desk: NetworkDesk,
+) -> None:
+    desk, fake, api = network_desk, network_desk.meta, network_desk.api
+    account = fake.account("instagram")
+    channel = desk.meta_channel(account)
+    agent, supervisor = api.person("supervisor"), api.person("supervisor")
+    tom, lea = fake.customer("tom.hill", "instagram"), fake.customer("lea.kern", "instagram")
+    english = fake.comment(account, tom, "Why is my order still not here? Please help")
+    german = fake.comment(account, lea, "Meine Rechnung ist falsch, bitte prüfen")
+    for comment in (english, german):
+        desk.post_meta(channel, fake.comment_webhook(comment), account.app_secret)
+    english_id = thread_with(api, agent, "order still not here")["id"]
+    german_id = thread_with(api, agent, "Rechnung ist falsch")["id"]
+
+    default = api.call(agent, "POST", f"/api/threads/{english_id}/take-private",
+                       json={"text": "We will sort this out in private.",
+                             "holding_reply": True})
+    edited = api.call(agent, "POST", f"/api/threads/{german_id}/take-private",
+                      json={"text": "Wir klären das privat.", "holding_reply": True,
+                            "holding_text": "Liebe Lea, schauen Sie bitte in Ihre Nachrichten."})
+
+    for taken in (default, edited):
+        assert taken.status_code == 200, taken.text
+        approve(api, supervisor, taken.json()["holding_id"])
+    await eventually(lambda: fake.sent_of("public_reply", english.id)
+                     and fake.sent_of("public_reply", german.id), what="both holding replies")
+    assert fake.sent_of("public_reply", english.id)[0].text == (
+        "Thank you, tom.hill. We have sent you a private message.")
+    assert fake.sent_of("public_reply", german.id)[0].text == (
+        "Liebe Lea, schauen Sie bitte in Ihre Nachrichten.")
 
 
 async def test_x_tweet_to_direct_message_and_back(network_desk: NetworkDesk) -> None:

@@ -17,6 +17,7 @@ import pytest
 from channels.simulator import ACCOUNTS, DM_NETWORKS, NETWORKS, SimulatedItem, Simulator, typo
 from channels.simulator_texts import CAMPAIGN_TOPICS, CRISIS_TOPICS, NORMAL_TOPICS, Topic
 from server.services.simulation import gap
+from server.starter_templates import HOLDING
 from tests.conftest import prepare
 from tests.support.backends import Backend
 from tests.support.live import LiveBoard
@@ -220,6 +221,14 @@ async def test_the_simulator_feeds_the_board(fresh_backend: Backend, tmp_path: P
         await board.wait_for(lambda b: len(b.of_type("message.added")) >= 10, 15, "message.added")
         added = board.of_type("message.added")
         assert all(e["payload"]["message"]["direction"] == "in" for e in added)
+        # The demo ships starter templates: holding statements and thanks, in both languages.
+        answer = await asyncio.to_thread(httpx.get, f"{server.url}/api/templates",
+                                         headers={"Authorization": f"Bearer {token}"})
+        found = answer.json()["templates"]
+        stored = {(t["name"], t["language"]) for t in found}
+        assert {(HOLDING, "en"), (HOLDING, "de"), ("thanks", "de"),
+                ("looking-into-it", "en")} <= stored
+        assert any(t["holding_statement"] for t in found)
     finally:
         await board.disconnect()
         server.stop()

@@ -46,9 +46,14 @@
     head.append(R.el("span", "net net-" + approval.network, approval.network), " ",
       R.el("strong", "", approval.customer_name), " ",
       R.el("span", "badge vis-" + approval.visibility, t(approval.visibility)), " ", link);
-    const context = R.el("blockquote", "excerpt", approval.excerpt);
+    // The customer's message the reply answers, not whatever came in last (a bystander's "+1").
+    const answered = approval.answering;
+    const about = R.el("p", "muted answering", answered
+      ? t("rp_answering", { name: answered.author_name }) : "");
+    about.hidden = !answered;
+    const context = R.el("blockquote", "excerpt", answered ? answered.text : approval.excerpt);
     const who = R.el("p", "muted", t("rp_authors", { names: R.names(approval.authors) }));
-    item.append(head, context, who);
+    item.append(head, about, context, who);
     const state = stateLine(approval);
     if (state) item.append(R.el("p", "reply-state", state));
     // Every refusal of an action on this card shows here, beside its buttons.

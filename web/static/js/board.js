@@ -11,7 +11,7 @@
  */
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
-import { readJson, t, toast } from "./page.js";
+import { readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
 
 const data = readJson("board-data");
@@ -25,6 +25,7 @@ const search = form.elements.q;
 const countLabel = document.getElementById("count");
 const empty = document.getElementById("empty");
 const loadingNote = document.getElementById("loading");
+const refusal = document.getElementById("board-error");
 
 const ROW_HEIGHT = parseFloat(getComputedStyle(list).getPropertyValue("--row-h")) || 60;
 const OVERSCAN = 8;
@@ -39,8 +40,12 @@ const cards = new CardSet({ keep: (card) => card.status !== "resolved" });
 let loading = !data.complete; // pages of older threads are still to come
 let shown = []; // the cards passing the filters, newest activity first
 let filter = readFilter();
+// The cursor follows a card, by id. `seenId` is the card highlighted on screen at the last
+// render: actions (Enter, c, r) apply to it, whatever arrived since, so a key never acts on
+// a card the person has not seen highlighted.
 let selectedId = null;
-let selectedIndex = 0;
+let selectedIndex = 0; // where the cursor was, for when its card and neighbours are gone
+let seenId = null;
 let anchor = null; // the top row (and the next) at the last render, to keep scroll steady
 let rows = new Map(); // card id -> row element in the DOM
 let frame = 0;
@@ -117,7 +122,22 @@ function move(change) {
   if (at >= 0) shown.splice(at, 1);
   if (change.card && matches(prepare(change.card))) {
     shown.splice(position(change.card), 0, change.card);
+  } else if (at >= 0 && change.id === selectedId) {
+    leave(at);
   }
+}
+
+/**
+ * The cursor's card left the list (claimed under the Unclaimed filter, resolved, ...): the
+ * cursor goes to the card that was below it, or above it when it was the last.
+ */
+function leave(at) {
+  if (!shown.length) {
+    selectedId = null;
+    return;
+  }
+  selectedIndex = Math.min(at, shown.length - 1);
+  selectedId = shown[selectedIndex].id;
 }
 
 function applyEvents(events) {
@@ -256,6 +276,7 @@ function render() {
   const selectedRow = rows.get(selectedId);
   if (selectedRow) list.setAttribute("aria-activedescendant", selectedRow.id);
   else list.removeAttribute("aria-activedescendant");
+  seenId = selectedId;
   countLabel.textContent = t("count", { shown: shown.length, total: cards.size });
   loadingNote.hidden = !loading;
   empty.hidden = shown.length > 0;
@@ -319,25 +340,28 @@ function select(index) {
   schedule();
 }
 
+/** Where the cursor's card is now: moving is relative to the card, not to a row number. */
 function currentIndex() {
   const index = indexOfShown(cards.get(selectedId));
   return index >= 0 ? index : Math.min(selectedIndex, shown.length - 1);
 }
 
-function selectedCard() {
-  const card = cards.get(selectedId);
-  return card && indexOfShown(card) >= 0 ? card : null;
+/** The card the person saw highlighted: what Enter, c and r act on. */
+function seenCard() {
+  return (seenId !== null && cards.get(seenId)) || null;
 }
 
 function open(card) {
   if (card) window.location.href = "/threads/" + card.id;
 }
 
-/** claim, release or take_over, on `card`. */
+/** claim, release or take_over, on `card`; a refusal shows above the list, naming the card. */
 async function act(action, card) {
   if (!card || !live) return;
   const answer = await live.call(...claimCommand(action, card));
-  if (!answer.ok) toast(answer.error.message);
+  refusal.hidden = answer.ok;
+  refusal.textContent = answer.ok ? ""
+    : t("refused_on", { id: card.id, message: answer.error.message });
 }
 
 // -- input --------------------------------------------------------------------------
@@ -360,9 +384,9 @@ document.addEventListener("keydown", (event) => {
     case "PageUp": select(currentIndex() - visibleRows); break;
     case "Home": select(0); break;
     case "End": select(shown.length - 1); break;
-    case "Enter": open(selectedCard()); break;
-    case "c": act("claim", selectedCard()); break;
-    case "r": act("release", selectedCard()); break;
+    case "Enter": open(seenCard()); break;
+    case "c": act("claim", seenCard()); break;
+    case "r": act("release", seenCard()); break;
     case "/": search.focus(); search.select(); break;
     default: return;
   }
@@ -376,7 +400,7 @@ list.addEventListener("click", (event) => {
   const button = event.target.closest("button.act");
   if (button && button.dataset.action) act(button.dataset.action, card);
   if (event.target.closest("a")) return;
-  selectedId = card.id;
+  selectedId = seenId = card.id; // the person pointed at it: they see it
   selectedIndex = row._index;
   list.focus({ preventScroll: true });
   schedule();

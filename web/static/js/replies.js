@@ -20,6 +20,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     submit: $("reply-submit"),
+    submitReason: $("reply-reason"),
     unseen: $("reply-unseen"),
     unseenTitle: $("reply-unseen-title"),
     unseenList: $("reply-unseen-list"),
@@ -215,7 +216,7 @@
     // without the thread's draft.
     const open = !!approval && OPEN.includes(approval.status);
     ui.submit.hidden = !can.has("reply.submit");
-    ui.submit.disabled = open;
+    showHold(!!open);
     ui.pending.hidden = !open;
     ui.decision.hidden = true;
     warnApprovers(open);
@@ -259,6 +260,18 @@
     }
     reply.deliveries.forEach(showDelivery);
   }
+
+  /** Someone else holds the thread (thread.js says who): the server would refuse a send. */
+  function showHold(open) {
+    const heldBy = ($("thread") && $("thread").dataset.heldBy) || "";
+    ui.submit.disabled = open || !!heldBy;
+    ui.submitReason.hidden = !heldBy || ui.submit.hidden;
+    ui.submitReason.textContent = heldBy ? t("held_reason", { name: heldBy }) : "";
+  }
+
+  document.addEventListener("tandem:hold", () => {
+    if (reply) render();
+  });
 
   function showDelivery(delivery) {
     const item = document.querySelector('#messages [data-id="' + delivery.message_id + '"]');

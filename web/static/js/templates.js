@@ -78,8 +78,12 @@
       };
       const answer = id ? await R.api("PATCH", "/api/templates/" + id, body)
         : await R.api("POST", "/api/templates", body);
-      T.toast(answer.ok ? t("rp_saved") : answer.error.message, answer.ok ? "info" : "error");
+      // A refusal (an unknown {variable}, a duplicate name) stays in the form, next to the text.
+      const error = $("template-error");
+      error.hidden = answer.ok;
+      error.textContent = answer.ok ? "" : answer.error.message;
       if (answer.ok) {
+        T.toast(t("rp_saved"), "info");
         fill(null);
         load();
       }

@@ -6,7 +6,7 @@
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
 import { Conversation } from "./messages.js";
-import { el, readJson, t, toast } from "./page.js";
+import { el, readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
 
 const data = readJson("thread-data");
@@ -23,6 +23,8 @@ const ui = {
   others: document.getElementById("others"),
   othersNone: document.getElementById("others-none"),
   presence: document.getElementById("presence"),
+  holdReason: document.getElementById("hold-reason"),
+  error: document.getElementById("thread-error"),
   reply: document.getElementById("draft") || document.getElementById("reply"),
 };
 
@@ -51,7 +53,34 @@ function renderCard() {
   if (ui.assign && document.activeElement !== ui.assign) {
     ui.assign.value = card.assignee ? String(card.assignee.id) : "";
   }
-  ui.status.disabled = !can.has("thread.update");
+  showHold();
+}
+
+/**
+ * Read-only must look read-only: while someone else holds the thread, what the server
+ * would refuse (status, the reply, taking it private or back) is disabled, with the
+ * reason. The reply panel (replies.js) reads #thread's data-held-by and hears tandem:hold.
+ */
+function showHold() {
+  const heldBy = card.holder && card.holder.id !== me.id ? card.holder.name : "";
+  const reason = heldBy ? t("held_reason", { name: heldBy }) : "";
+  ui.holdReason.hidden = !heldBy;
+  ui.holdReason.textContent = reason;
+  ui.status.disabled = !can.has("thread.update") || !!heldBy;
+  ui.status.title = reason;
+  document.querySelectorAll("#escalation form fieldset").forEach((fieldset) => {
+    fieldset.disabled = !!heldBy;
+    const note = document.getElementById(fieldset.getAttribute("aria-describedby"));
+    if (note) {
+      note.hidden = !heldBy;
+      note.textContent = reason;
+    }
+  });
+  const root = document.getElementById("thread");
+  if (root.dataset.heldBy !== heldBy) {
+    root.dataset.heldBy = heldBy;
+    document.dispatchEvent(new CustomEvent("tandem:hold", { detail: { heldBy, reason } }));
+  }
 }
 
 function renderOthers() {
@@ -144,9 +173,11 @@ function onEvents(events) {
   if (panelStale) refreshEscalation();
 }
 
+/** A command on this thread; a refusal shows under the thread's head, where the person acted. */
 async function command(name, payload) {
   const answer = await live.call(name, { thread_id: threadId, ...payload });
-  if (!answer.ok) toast(answer.error.message);
+  ui.error.hidden = answer.ok;
+  ui.error.textContent = answer.ok ? "" : answer.error.message;
   return answer;
 }
 
@@ -197,4 +228,6 @@ setInterval(() => {
   renderPresence();
 }, 1000);
 live = connect({ since: data.seq, onEvents, onConnect });
+// The escalation panel is swapped in by htmx: it gets the current hold at once.
+document.addEventListener("htmx:afterSwap", showHold);
 live.on("presence", onPresence);
