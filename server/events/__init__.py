@@ -12,6 +12,15 @@ from server.events.board import (
     ThreadStatusChanged,
     UserRef,
 )
+from server.events.customers import (
+    CustomerMerged,
+    CustomerNoteAdded,
+    CustomerNoteView,
+    CustomerSplit,
+    CustomerUpdated,
+    CustomerView,
+    ThreadCustomerChanged,
+)
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
 from server.events.replies import (
@@ -34,6 +43,12 @@ __all__ = [
     "ApprovalRequested",
     "ApprovalView",
     "CrisisChanged",
+    "CustomerMerged",
+    "CustomerNoteAdded",
+    "CustomerNoteView",
+    "CustomerSplit",
+    "CustomerUpdated",
+    "CustomerView",
     "DeskEvent",
     "DiffPart",
     "DraftInvited",
@@ -51,6 +66,7 @@ __all__ = [
     "ThreadBackToPublic",
     "ThreadCard",
     "ThreadClaimed",
+    "ThreadCustomerChanged",
     "ThreadOpened",
     "ThreadReleased",
     "ThreadStatusChanged",
