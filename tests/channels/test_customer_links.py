@@ -80,17 +80,17 @@ def test_a_whatsapp_number_written_in_a_public_comment_is_suggested_surely(
 async def test_metas_private_reply_naming_the_messenger_id_links_them_surely(
     network_desk: NetworkDesk,
 ) -> None:
-    desk, fake, api = network_desk, network_desk.meta, network_desk.api
+    fake, api = network_desk.meta, network_desk.api
     page = fake.account("facebook")
-    channel = desk.meta_channel(page)
+    channel = network_desk.meta_channel(page)
     agent = api.person()
     ida = fake.customer("Ida Sommer")
-    desk.post_meta(channel, fake.message_webhook(page, ida, "Eine Frage per Chat"),
-                   page.app_secret)
+    network_desk.post_meta(channel, fake.message_webhook(page, ida, "Eine Frage per Chat"),
+                           page.app_secret)
     chat = await eventually(lambda: find_thread(api, agent, "Eine Frage per Chat"),
                             what="the chat")
     comment = fake.comment(page, ida, "Und hier öffentlich nachgefragt")
-    desk.post_meta(channel, fake.comment_webhook(comment), page.app_secret)
+    network_desk.post_meta(channel, fake.comment_webhook(comment), page.app_secret)
     public = await eventually(lambda: find_thread(api, agent, "öffentlich nachgefragt"),
                               what="the comment")
     assert public["customer_id"] != chat["customer_id"]
