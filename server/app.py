@@ -37,7 +37,16 @@ from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.settings import Settings
 from server.simulation import start_simulator
 from server.watching import start_watching
-from web import admin, admin_channels, assets, escalation_panel, pages, replies_pages
+from web import (
+    admin,
+    admin_attributes,
+    admin_channels,
+    assets,
+    customer_pages,
+    escalation_panel,
+    pages,
+    replies_pages,
+)
 from web.templating import make_templates, render
 
 log = logging.getLogger("tandem")
@@ -120,6 +129,8 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,
+            *admin_attributes.routes,
+            *customer_pages.routes,
             *assets.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

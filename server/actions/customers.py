@@ -32,8 +32,8 @@ async def _attributes(tx: Tx, current: dict[str, Any], given: dict[str, Any]
     changed = dict(current)
     for key, value in given.items():
         if key not in defined:
-            raise Invalid("%(name)s is not an attribute the desk defines.",
-                          name=f"attributes.{key}")
+            where = f"attributes.{key}"
+            raise Invalid("%(name)s is not an attribute the desk defines.", name=where)
         if value is None or value == "":
             changed.pop(key, None)
         else:

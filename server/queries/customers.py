@@ -73,16 +73,22 @@ async def contacts_of(session: AsyncSession, customer_ids: list[int]
 
 
 async def addresses_of(session: AsyncSession, customer_id: int) -> list[dict[str, Any]]:
-    """The e-mail addresses and phone numbers known for the customer, and where from."""
+    """The e-mail addresses and phone numbers known for the customer, once each, and where
+    from (a profile says more than a message)."""
     rows = (await session.execute(
         select(col(ContactIdentity.kind), col(ContactIdentity.value),
                col(ContactIdentity.source), col(ContactIdentity.contact_id))
         .join(Contact, col(Contact.id) == col(ContactIdentity.contact_id))
         .where(col(Contact.customer_id) == customer_id,
                col(ContactIdentity.kind).in_(("email", "phone")))
-        .order_by(col(ContactIdentity.kind), col(ContactIdentity.value))
+        .order_by(col(ContactIdentity.kind), col(ContactIdentity.value),
+                  col(ContactIdentity.source).desc())  # profile before network, message
     )).all()
-    return [{"kind": k, "value": v, "source": s, "contact_id": c} for k, v, s, c in rows]
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, value, source, contact_id in rows:
+        found.setdefault((kind, value), {"kind": kind, "value": value, "source": source,
+                                         "contact_id": contact_id})
+    return list(found.values())
 
 
 async def customer_detail(session: AsyncSession, customer_id: int) -> dict[str, Any]:
