@@ -146,3 +146,28 @@ def test_the_customer_page_in_german_follows_other_peoples_changes(
     expect(page.locator(".customer-notes")).to_contain_text("Bitte nur per Chat")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
     screenshot(page, tmp_path, "customer-page-de")
+
+
+def test_an_admin_defines_an_attribute_that_the_customer_page_asks_for(
+        desk: Desk, api: DeskApi, fake_meta: FakeMeta, tmp_path: Path) -> None:
+    word = token()
+    comment, _ = one_customer_on_two_networks(api, fake_meta, word)
+    admin = api.person("admin")
+    page = desk.sign_in(admin)
+    page.goto(desk.server.url + "/admin/attributes")
+
+    page.get_by_label("Key (a-z, 0-9, _)").fill(f"contract_{word}")
+    page.get_by_label("Label", exact=True).fill(f"Contract {word}")
+    page.get_by_label("Kind").select_option("choice")
+    page.get_by_label("Choices (comma separated, for a choice)").fill("Basic, Plus")
+    page.get_by_role("button", name="Define attribute").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("cell", name=f"contract_{word}")).to_be_visible()
+    screenshot(page, tmp_path, "admin-attributes")
+
+    page.goto(desk.server.url + f"/customers/{comment['customer_id']}")
+    page.get_by_label(f"Contract {word}").select_option("Plus")
+    page.get_by_role("button", name="Save attributes").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".attributes")).to_contain_text(f"Contract {word}")
+    expect(page.locator(".attributes")).to_contain_text("Plus")
