@@ -109,9 +109,11 @@ def upgrade() -> None:
     _permissions(add=True)
 
 
+WHEN = sqlmodel.sql.sqltypes.UTCDateTime()
 CUSTOMER = sa.table('customer', sa.column('id'), sa.column('display_name'),
-                    sa.column('created_at'), sa.column('updated_at'), sa.column('vip'),
-                    sa.column('tags'), sa.column('attributes'), sa.column('language'))
+                    sa.column('created_at', WHEN), sa.column('updated_at', WHEN),
+                    sa.column('vip', sa.Boolean), sa.column('tags', sa.JSON),
+                    sa.column('attributes', sa.JSON), sa.column('language'))
 CONTACT = sa.table('contact', sa.column('id'), sa.column('channel_id'),
                    sa.column('external_id'), sa.column('name'), sa.column('handle'),
                    sa.column('customer_id'))
@@ -121,7 +123,7 @@ MESSAGE = sa.table('message', sa.column('id'), sa.column('contact_id'), sa.colum
                    sa.column('direction'))
 IDENTITY = sa.table('contact_identity', sa.column('contact_id'), sa.column('kind'),
                     sa.column('value'), sa.column('source'), sa.column('message_id'),
-                    sa.column('created_at'))
+                    sa.column('created_at', WHEN))
 ROLE = sa.table('role', sa.column('id'), sa.column('name'), sa.column('permissions', sa.JSON),
                 sa.column('builtin'))
 BATCH = 2000
