@@ -45,7 +45,16 @@ from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.watching import WatchService
 from server.settings import Settings
-from web import admin, admin_channels, assets, escalation_panel, pages, replies_pages
+from web import (
+    admin,
+    admin_attributes,
+    admin_channels,
+    assets,
+    customer_pages,
+    escalation_panel,
+    pages,
+    replies_pages,
+)
 from web.templating import make_templates, render
 
 log = logging.getLogger("tandem")
@@ -142,6 +151,8 @@ def create_app(settings: Settings | None = None) -> Any:
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,
+            *admin_attributes.routes,
+            *customer_pages.routes,
             *assets.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -17,27 +17,31 @@ PERMISSIONS: dict[str, str] = {
     "reply.submit": "Submit replies",
     "reply.approve": "Approve or reject replies of others",
     "note.write": "Write internal notes",
+    "customer.view": "See customers and their history",
+    "customer.edit": "Change customers' attributes, tags, VIP, language and notes",
+    "customer.merge": "Merge and split customers",
     "template.manage": "Manage reply templates",
     "crisis.toggle": "Switch crisis mode",
     "publish.post": "Publish marketing posts",
     "report.view": "See reports and statistics",
     "admin.users": "Manage users and roles",
     "admin.channels": "Connect and manage channels",
+    "admin.attributes": "Define customer attributes",
 }
 
 _AGENT = [
     "thread.view", "thread.claim", "thread.update", "thread.escalate",
-    "draft.edit", "reply.submit", "note.write",
+    "draft.edit", "reply.submit", "note.write", "customer.view", "customer.edit",
 ]
 DEFAULT_ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     "supervisor": [
-        *_AGENT, "thread.takeover", "thread.assign", "reply.approve", "template.manage",
-        "crisis.toggle", "report.view",
+        *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
+        "template.manage", "crisis.toggle", "report.view",
     ],
-    "service agent": list(_AGENT),
+    "service agent": [*_AGENT, "customer.merge"],
     "marketing agent": [*_AGENT, "publish.post", "template.manage"],
-    "viewer": ["thread.view", "report.view"],
+    "viewer": ["thread.view", "customer.view", "report.view"],
 }
 
 

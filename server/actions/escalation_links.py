@@ -20,11 +20,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from server.actions.customer_intake import identity_rows, record_identities
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.events import event_row
 from server.events.escalation import EscalationLinked
-from server.models import Contact, Customer, Event, Message, OutboxItem, Thread
+from server.models import Contact, Customer, Event, Message, OutboxItem, Thread, utcnow
 from server.queries.cards import card
 
 log = logging.getLogger("tandem.escalation")
@@ -74,6 +75,15 @@ async def _contact_for(tx: Tx, thread: Thread, recipient: str) -> Contact:
         await tx.session.flush()
     elif contact.customer_id is None and known.customer_id is not None:
         contact.customer_id = known.customer_id
+    elif contact.customer_id != known.customer_id:
+        # They wrote to the page privately before, as a customer of their own: the network
+        # just proved both are one person, which the desk suggests merging (no merge
+        # happens behind people's backs).
+        proof = [("link", f"contact:{known.id}")]
+        await record_identities(tx, [
+            *identity_rows(known.id, proof, "network", None, utcnow()),  # type: ignore[arg-type]
+            *identity_rows(contact.id, proof, "network", None, utcnow()),  # type: ignore[arg-type]
+        ])
     return contact
 
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     Table,
     and_,
@@ -38,6 +37,7 @@ from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
 from server.actions.channels import ChannelCache
+from server.actions.customer_intake import NewContact, Written, read_messages, welcome
 from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
@@ -207,6 +207,16 @@ class _Entry:
         return self.channel.id, self.joined or self.item.key()  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class _Contact:
+    id: int
+    channel_id: int
+    external_id: str
+    name: str
+    handle: str | None
+    customer_id: int | None
+
+
 @dataclass
 class _ThreadState:
     """A thread as this batch leaves it, and what its card shows besides the thread row."""
@@ -238,6 +248,8 @@ async def _store(tx: Tx, batch: list[_Request]) -> list[IngestResult]:
     threads = await _threads(tx, entries, contacts, now)
     stored = await _insert_messages(tx, entries, contacts, threads, now)
     fresh = [e for e in entries if e.message_key in stored]
+    await read_messages(tx, [Written(contacts[e.contact_key].id, stored[e.message_key],
+                                     e.item.text) for e in fresh], now)
     _announce(tx, fresh, contacts, threads, stored, now)
     await _update_threads(tx, threads.values())
     # An item several requests of the batch carry counts as stored for the first of them.
@@ -267,8 +279,9 @@ def _matching(table: Table, column: str, keys: Iterable[tuple[int, str]]) -> Col
 
 
 async def _upsert_contacts(tx: Tx, entries: list[_Entry], now: datetime
-                           ) -> dict[tuple[int, str], Row[Any]]:
-    """Every author's contact, created or renamed as their newest item says."""
+                           ) -> dict[tuple[int, str], _Contact]:
+    """Every author's contact, created or renamed as their newest item says; a new one
+    with a customer of its own."""
     newest = {e.contact_key: e.item for e in entries}
     # Sorted, so two processes lock the same contacts in the same order (no deadlock).
     rows = [{"channel_id": channel_id, "external_id": author_id, "name": item.author_name,
@@ -280,11 +293,17 @@ async def _upsert_contacts(tx: Tx, entries: list[_Entry], now: datetime
         set_={"name": statement.excluded.name, "handle": statement.excluded.handle},
     ).returning(CONTACT.c.id, CONTACT.c.channel_id, CONTACT.c.external_id, CONTACT.c.name,
                 CONTACT.c.handle, CONTACT.c.customer_id)
-    return {(row.channel_id, row.external_id): row
-            for row in await tx.session.execute(statement, rows)}
+    found = {(row.channel_id, row.external_id): _Contact(**row._mapping)
+             for row in await tx.session.execute(statement, rows)}
+    networks = {e.channel.id: e.channel.network for e in entries}
+    newcomers = [NewContact(c.id, networks[c.channel_id], c.external_id, c.name, c.handle)
+                 for c in found.values() if c.customer_id is None]
+    customers = await welcome(tx, newcomers, now)
+    return {key: replace(c, customer_id=customers.get(c.id, c.customer_id))
+            for key, c in found.items()}
 
 
-async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row[Any]],
+async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Contact],
                    now: datetime) -> dict[tuple[int, str], _ThreadState]:
     """The batch's threads, locked: the existing ones, then the new ones created."""
     first = _first_per_thread(entries)
@@ -406,7 +425,7 @@ def _user(user_id: int | None, name: str) -> User | None:
 
 
 async def _insert_messages(tx: Tx, entries: list[_Entry],
-                           contacts: dict[tuple[int, str], Row[Any]],
+                           contacts: dict[tuple[int, str], _Contact],
                            threads: dict[tuple[int, str], _ThreadState], now: datetime
                            ) -> dict[tuple[int, str], int]:
     rows = [{
@@ -426,7 +445,7 @@ async def _insert_messages(tx: Tx, entries: list[_Entry],
     return {(channel_id, external_id): id_ for id_, channel_id, external_id in inserted}
 
 
-def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], Row[Any]],
+def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Contact],
               threads: dict[tuple[int, str], _ThreadState], stored: dict[tuple[int, str], int],
               now: datetime) -> None:
     """Advance each thread item by item, and emit the events the boards follow."""

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from server.commands import admin, escalation, notes, replies, switches, templates, threads
+from server.commands import (
+    admin,
+    customers,
+    escalation,
+    notes,
+    replies,
+    switches,
+    templates,
+    threads,
+)
 from server.commands.registry import Call, Command, Registry, Rest
 
 __all__ = ["Call", "Command", "Registry", "Rest", "desk_commands"]
@@ -11,4 +20,4 @@ __all__ = ["Call", "Command", "Registry", "Rest", "desk_commands"]
 def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
-            *switches.COMMANDS, *escalation.COMMANDS, *admin.COMMANDS]
+            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS]

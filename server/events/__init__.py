@@ -13,6 +13,15 @@ from server.events.board import (
     ThreadStatusChanged,
     UserRef,
 )
+from server.events.customers import (
+    CustomerMerged,
+    CustomerNoteAdded,
+    CustomerNoteView,
+    CustomerSplit,
+    CustomerUpdated,
+    CustomerView,
+    ThreadCustomerChanged,
+)
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
 from server.events.replies import (
@@ -39,6 +48,12 @@ __all__ = [
     "ApprovalRequested",
     "ApprovalView",
     "CrisisChanged",
+    "CustomerMerged",
+    "CustomerNoteAdded",
+    "CustomerNoteView",
+    "CustomerSplit",
+    "CustomerUpdated",
+    "CustomerView",
     "DeskEvent",
     "DiffPart",
     "DraftInvited",
@@ -57,6 +72,7 @@ __all__ = [
     "ThreadBackToPublic",
     "ThreadCard",
     "ThreadClaimed",
+    "ThreadCustomerChanged",
     "ThreadOpened",
     "ThreadReleased",
     "ThreadStatusChanged",

@@ -9,6 +9,12 @@ from server.models.accounts import (
     User,
     UserSession,
 )
+from server.models.customers import (
+    AttributeDefinition,
+    ContactIdentity,
+    CustomerMerge,
+    CustomerNote,
+)
 from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.log import AuditEntry, DeskSetting, Event
 from server.models.quota import ChannelQuota
@@ -19,12 +25,16 @@ from server.models.watch import ChannelWatch
 __all__ = [
     "ApiToken",
     "Approval",
+    "AttributeDefinition",
     "AuditEntry",
     "Channel",
     "ChannelQuota",
     "ChannelWatch",
     "Contact",
+    "ContactIdentity",
     "Customer",
+    "CustomerMerge",
+    "CustomerNote",
     "DeskSetting",
     "Draft",
     "Event",

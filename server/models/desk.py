@@ -28,7 +28,16 @@ class Customer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     display_name: str = Field(max_length=200)
+    language: str | None = Field(default=None, max_length=8)
+    vip: bool = False
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Values of the attributes admins define (server/models/customers.py), by their key.
+    attributes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Set while this customer is merged into another: its contacts and threads are there,
+    # and a split (server/actions/customer_merges.py) brings them back.
+    merged_into_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Contact(SQLModel, table=True):

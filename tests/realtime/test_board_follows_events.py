@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.events import EVENT_TYPES, parse_event
+from tests.customers.desk import customer_actions
 from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
@@ -84,6 +85,7 @@ async def test_every_action_keeps_the_board_true(
         (supervisor, lambda: invite_and_take_back(server.url, supervisor, agent, tid)),
         *answering_actions(server, api, supervisor, agent, channel, socket),
         *escalation_actions(api, agent, supervisor, fake_meta),
+        *customer_actions(api, agent, channel),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)
