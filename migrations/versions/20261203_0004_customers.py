@@ -2,7 +2,7 @@
 merges, and the permissions for them
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-12-03 14:21:44.493171
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from server.identities import in_profile, in_text
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

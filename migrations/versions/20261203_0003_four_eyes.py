@@ -1,7 +1,7 @@
 """four eyes: corrections confirmed by a second person, hand-over, service accounts, authors
 
-Revision ID: 20261203_0002_four_eyes
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-03 14:40:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "20261203_0002_four_eyes"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
