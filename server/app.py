@@ -31,6 +31,7 @@ from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
 from server.pauses import freeze_startup_objects
+from server.reading import start_warming
 from server.routes import commands, documents, health, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None, starters: list[Starter] | None 
         "youtube_api_url": settings.youtube_api_url,
     })
     install_quota_ledger(db)
-    background: list[Starter] = [start_sender, start_watching, *(starters or [])]
+    background: list[Starter] = [start_sender, start_watching, start_warming,
+                                 *(starters or [])]
     if settings.simulator_rate > 0:
         background.append(start_simulator)
 

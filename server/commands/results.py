@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from server.events import ThreadCard, UserRef
+from server.events import ReadingView, ThreadCard, UserRef
 from server.events.replies import ApprovalView, NoteView
 
 
@@ -46,6 +46,7 @@ class ThreadMessage(Result):
     delivery_status: str
     contact_id: int | None
     author_user_id: int | None
+    reading: ReadingView | None = None  # inbound messages: language and sentiment
 
 
 class ThreadDetail(Result):

@@ -4,6 +4,7 @@ from server.events.base import EVENT_TYPES, DeskEvent, event_row, parse_event
 from server.events.board import (
     MessageAdded,
     MessageView,
+    ReadingView,
     ThreadAssigned,
     ThreadCard,
     ThreadClaimed,
@@ -45,6 +46,7 @@ __all__ = [
     "MessageView",
     "NoteAdded",
     "NoteView",
+    "ReadingView",
     "ReplyDecided",
     "ReplyState",
     "ThreadAssigned",

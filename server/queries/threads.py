@@ -8,6 +8,7 @@ from sqlmodel import col
 from server.db import Database
 from server.models import Message
 from server.models.time import iso
+from server.queries.cards import reading_view, stored_reading
 
 
 async def thread_messages(db: Database, thread_id: int) -> list[dict[str, object]]:
@@ -27,6 +28,13 @@ async def thread_messages(db: Database, thread_id: int) -> list[dict[str, object
             "delivery_status": m.delivery_status,
             "contact_id": m.contact_id,
             "author_user_id": m.author_user_id,
+            "reading": _reading(m),
         }
         for m in rows
     ]
+
+
+def _reading(message: Message) -> dict[str, object] | None:
+    view = reading_view(stored_reading(message.language, message.sentiment_score,
+                                       message.sentiment_label))
+    return view.model_dump(mode="json") if view else None

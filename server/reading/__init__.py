@@ -8,17 +8,20 @@ lexicon in data/): nothing is fetched at run time.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from server.reading.language import detect
+from server.reading.language import Language, detect
 from server.reading.sentiment import LABELS, Label, label_of, score
 
-__all__ = ["LABELS", "Label", "Reading", "read_message", "warm_up"]
+__all__ = ["LABELS", "Label", "Language", "Reading", "read_message", "start_warming", "warm_up"]
 
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    language: str | None  # "de" or "en"; None when the text has no words (only emojis)
+    language: Language | None  # None when the text has no words (only emojis)
     score: float  # -1 (angry) .. 1 (delighted)
     label: Label
 
@@ -37,3 +40,14 @@ def read_message(text: str) -> Reading:
 def warm_up() -> None:
     """Load the models and lexicons now (about a second), not on the first post."""
     read_message("Danke, alles gut. Thanks, all good.")
+
+
+async def start_warming(_desk: Any) -> Callable[[], Awaitable[None]]:
+    """A create_app starter: load the models beside the event loop while the desk starts, so
+    the first post is not held up by it."""
+    task = asyncio.create_task(asyncio.to_thread(warm_up))
+
+    async def stop() -> None:
+        await task
+
+    return stop

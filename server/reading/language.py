@@ -9,10 +9,14 @@ language is read as whichever of the two it is closer to.
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
-from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+import lingua
+from lingua import LanguageDetector, LanguageDetectorBuilder
 
-CODES = {Language.GERMAN: "de", Language.ENGLISH: "en"}
+Language = Literal["de", "en"]
+CODES: dict[lingua.Language, Language] = {lingua.Language.GERMAN: "de",
+                                          lingua.Language.ENGLISH: "en"}
 
 
 @cache
@@ -21,7 +25,7 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*CODES).build()
 
 
-def detect(text: str) -> str | None:
+def detect(text: str) -> Language | None:
     """"de" or "en"; None for a post without letters (only emojis, numbers or a link)."""
     if not any(ch.isalpha() for ch in text):
         return None
