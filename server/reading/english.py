@@ -46,24 +46,30 @@ def _word(key: str) -> str:
 
 
 @cache
-def _vader() -> tuple[SentimentIntensityAnalyzer, dict[str, str]]:
+def _vader() -> tuple[SentimentIntensityAnalyzer, list[tuple[str, re.Pattern[str], str]]]:
+    """VADER with the desk's words, and what to replace: (key, its pattern, its word)."""
     analyzer = SentimentIntensityAnalyzer()
     analyzer.lexicon.update(load("en.tsv"))
-    replacements = {}
-    for key, valence in (*load("emoji.tsv").items(), *PHRASES.items(),
-                         ("unmet", UNMET)):
-        replacements[key] = _word(key)
+    analyzer.lexicon[_word("unmet")] = UNMET
+    replacements = []
+    for key, valence in load("emoji.tsv").items():
+        replacements.append((key, re.compile(re.escape(key)), _word(key)))
+        analyzer.lexicon[_word(key)] = valence
+    for key, valence in PHRASES.items():
+        # Whole words only: "as well" is not in "was well received".
+        pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)", re.IGNORECASE)
+        replacements.append((key, pattern, _word(key)))
         analyzer.lexicon[_word(key)] = valence
     return analyzer, replacements
 
 
 def score(text: str) -> float:
     analyzer, replacements = _vader()
-    text = _UNMET.sub(f" {replacements['unmet']} ", MODIFIERS.sub("", text))
+    text = _UNMET.sub(f" {_word('unmet')} ", MODIFIERS.sub("", text))
     low = text.lower()
-    for key, word in replacements.items():
-        if key in low:
-            text = re.sub(re.escape(key), f" {word} ", text, flags=re.IGNORECASE)
+    for key, pattern, word in replacements:
+        if key in low:  # a cheap test first: most posts have none of them
+            text = pattern.sub(f" {word} ", text)
             low = text.lower()
     total = 0.0
     for sentence in _SENTENCES.split(text):

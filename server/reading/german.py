@@ -110,9 +110,11 @@ def _phrases(low: str) -> tuple[str, list[float]]:
     found = []
     for phrase, weight in PHRASES.items():
         at = low.find(phrase)
-        if at >= 0:
+        end = at + len(phrase)
+        # Whole words only: "reicht mir" is not in "erreicht mir".
+        if at >= 0 and not (at and low[at - 1].isalnum()) and not low[end:end + 1].isalnum():
             found.append(weight)
-            low = low[:at] + " " * len(phrase) + low[at + len(phrase):]
+            low = low[:at] + " " * len(phrase) + low[end:]
     return low, found
 
 
