@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import secrets
 
-from tests.support.desk_api import DeskApi, item
+import pytest
+
+from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
+
+
+@pytest.fixture
+def channel(api: DeskApi) -> WebhookChannel:
+    return api.webhook_channel()
+
+
+@pytest.fixture
+def person(api: DeskApi) -> Person:
+    return api.person()
+
+
+@pytest.fixture
+def tag() -> str:
+    """A word only this test's posts contain."""
+    return secrets.token_hex(4)
 
 
 def test_a_german_complaint_through_the_webhook_shows_de_and_negative_on_its_card(
-    api: DeskApi,
+    api: DeskApi, channel: WebhookChannel, person: Person, tag: str,
 ) -> None:
-    channel = api.webhook_channel()
-    person = api.person()
-    tag = secrets.token_hex(4)
     text = f"{tag} Seit drei Tagen kein Internet und niemand meldet sich. Echt eine Frechheit!"
 
     api.ingest(channel, item(text))
@@ -27,11 +42,8 @@ def test_a_german_complaint_through_the_webhook_shows_de_and_negative_on_its_car
 
 
 def test_the_card_follows_the_newest_inbound_message_and_the_filter_follows_the_card(
-    api: DeskApi,
+    api: DeskApi, channel: WebhookChannel, person: Person, tag: str,
 ) -> None:
-    channel = api.webhook_channel()
-    person = api.person()
-    tag = secrets.token_hex(4)
     thread = f"thread-{tag}"
     api.ingest(channel, item(f"{tag} Where is my parcel? This is ridiculous!", thread=thread))
     negative = api.threads(person, sentiment="negative", q=tag)["threads"]
@@ -46,8 +58,7 @@ def test_the_card_follows_the_newest_inbound_message_and_the_filter_follows_the_
     assert [m["reading"]["label"] for m in detail["messages"]] == ["negative", "positive"]
 
 
-def test_an_unknown_sentiment_is_refused_naming_the_field(api: DeskApi) -> None:
-    person = api.person()
+def test_an_unknown_sentiment_is_refused_naming_the_field(api: DeskApi, person: Person) -> None:
     response = api.call(person, "GET", "/api/threads", params={"sentiment": "furious"})
     assert response.status_code == 400
     assert "sentiment" in response.text
