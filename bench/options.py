@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.infra import ROOT
 
-SECTIONS = ("fanout", "ingest", "claims", "page")
+SECTIONS = ("fanout", "ingest", "claims", "page", "reading")
 
 
 
@@ -29,6 +29,7 @@ class Sizes:
     claim_load: tuple[int, float]  # boards, posts/s
     page_threads: list[int]
     page_seconds: float
+    reading_passes: int  # times the labelled set is read for the CPU figure
 
 
 # The default run (about 10-15 minutes on 2 cores). Fan-out runs chosen cells rather than the
@@ -39,14 +40,14 @@ FULL = Sizes(
     backends=["sqlite", "postgres"], workers=[1, 2],
     ingest_sizes=[10_000, 100_000, 1_000_000], ingest_webhooks=3000, ingest_seconds=10.0,
     claimers=100, claim_threads=1000, claim_rounds=5, claim_rate=50.0, claim_load=(200, 50.0),
-    page_threads=[1000, 10_000], page_seconds=5.0,
+    page_threads=[1000, 10_000], page_seconds=5.0, reading_passes=20,
 )
 
 QUICK = Sizes(
     cells=[(20, 10)], seconds=3.0, backends=["sqlite"], workers=[1],
     ingest_sizes=[2000], ingest_webhooks=300, ingest_seconds=5.0,
     claimers=20, claim_threads=100, claim_rounds=2, claim_rate=50.0, claim_load=(10, 5.0),
-    page_threads=[200], page_seconds=2.0,
+    page_threads=[200], page_seconds=2.0, reading_passes=2,
 )
 
 
@@ -131,6 +132,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--page-threads", type=_ints, help="open threads on the board page, e.g. 1k,10k")
     p.add_argument("--page-rate", type=float, default=50.0, help="posts/s while the page is open")
     p.add_argument("--page-seconds", type=float, help="seconds of posting while the page is open")
+    p.add_argument("--reading-passes", type=int,
+                   help="reading: times the labelled set is read for the CPU figure")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json",
                    help="where the JSON goes (default bench/results/latest.json)")
     p.add_argument("--show", type=Path, metavar="JSON",

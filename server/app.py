@@ -43,6 +43,7 @@ from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
+from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
 from web import (
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
-    listed: list[Service] = [keeper, sender, WatchService(desk)]
+    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

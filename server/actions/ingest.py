@@ -44,7 +44,8 @@ from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
 from server.models import Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
-from server.queries.cards import awaiting_approval, card_of, customer_last_at
+from server.queries.cards import awaiting_approval, card_of, customer_last_at, reading_view
+from server.reading import Reading, read_message
 from server.settings import Settings
 
 EXCERPT = 280
@@ -201,6 +202,8 @@ class _Entry:
 
     # The thread of the message this item answers, when its own key names no thread.
     joined: str | None = None
+    # Its language and sentiment, read where its message row is built.
+    reading: Reading | None = None
 
     @property
     def thread_key(self) -> tuple[int, str]:
@@ -435,6 +438,7 @@ async def _insert_messages(tx: Tx, entries: list[_Entry],
         "visibility": e.item.visibility, "reply_to_external_id": e.item.reply_to,
         "created_at": e.item.created_at or now, "received_at": now,
         "delivery_status": "received", "delivery_error": None,
+        **_read(e).columns(),
     } for e in entries]
     inserted = await tx.session.execute(
         _insert(tx, MESSAGE)
@@ -443,6 +447,11 @@ async def _insert_messages(tx: Tx, entries: list[_Entry],
         rows,
     )
     return {(channel_id, external_id): id_ for id_, channel_id, external_id in inserted}
+
+
+def _read(entry: _Entry) -> Reading:
+    entry.reading = read_message(entry.item.text)
+    return entry.reading
 
 
 def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Contact],
@@ -476,14 +485,14 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
         tx.audit("message.received", None, thread.id, message_id=message_id,
                  channel_id=entry.channel.id)
         card = card_of(thread, entry.channel, state.author, state.holder, state.assignee,
-                       state.customer_last_at, state.awaiting_approval)
+                       state.customer_last_at, state.awaiting_approval, entry.reading)
         if state.opened:
             tx.emit(event_row(ThreadOpened(card=card), thread_id=thread.id))
             state.opened = False
         view = MessageView(
             id=message_id, thread_id=row["id"], direction="in", visibility=item.visibility,
             author_name=item.author_name, text=item.text, created_at=iso(created_at),
-            delivery_status="received",
+            delivery_status="received", reading=reading_view(entry.reading),
         )
         tx.emit(event_row(MessageAdded(message=view, card=card), thread_id=thread.id))
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from server.events import ReplyAuthor, ThreadCard, UserRef
+from server.events import ReadingView, ReplyAuthor, ThreadCard, UserRef
 from server.events.replies import ApprovalView, NoteView
 
 
@@ -48,6 +48,7 @@ class ThreadMessage(Result):
     author_user_id: int | None
     # An outgoing reply's authors: who submitted, co-wrote and corrected it.
     authors: list[ReplyAuthor]
+    reading: ReadingView | None = None  # inbound messages: language and sentiment
 
 
 class ThreadDetail(Result):

@@ -41,6 +41,8 @@ class ThreadListInput(CommandInput):
     team: Id | None = None
     q: Annotated[str, Chars(200)] | None = Field(
         None, description="text in the excerpt, the author's name or handle")
+    sentiment: Literal["negative", "neutral", "positive"] | None = Field(
+        None, description="the sentiment of the thread's newest inbound message")
     limit: int = Field(500, ge=1, le=5000)
     before: Id | None = Field(None, description="only thread ids below this one")
 
@@ -72,7 +74,8 @@ async def list_threads(call: Call, data: ThreadListInput) -> ThreadList | dict[s
     flt = BoardFilter(
         network=data.network, status=data.status, mine=bool(data.mine),
         unclaimed=bool(data.unclaimed), team_id=data.team, visibility=data.visibility,
-        q=(data.q or "").strip() or None, limit=data.limit, before_id=data.before,
+        q=(data.q or "").strip() or None, sentiment=data.sentiment, limit=data.limit,
+        before_id=data.before,
     )
     # Read the stream's position first: the cards are then at least as new as `seq`.
     seq = call.desk.live.stream_position()

@@ -4,6 +4,7 @@ from server.events.base import EVENT_TYPES, DeskEvent, event_row, parse_event
 from server.events.board import (
     MessageAdded,
     MessageView,
+    ReadingView,
     ReplyAuthor,
     ThreadAssigned,
     ThreadCard,
@@ -65,6 +66,7 @@ __all__ = [
     "MessageView",
     "NoteAdded",
     "NoteView",
+    "ReadingView",
     "ReplyAuthor",
     "ReplyDecided",
     "ReplyState",

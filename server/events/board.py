@@ -22,6 +22,14 @@ class Author(Strict):
     handle: str | None
 
 
+class ReadingView(Strict):
+    """The reading of an inbound message (server/reading/): its language and sentiment."""
+
+    language: Literal["de", "en"] | None
+    score: float  # -1 (angry) .. 1 (delighted)
+    label: Literal["negative", "neutral", "positive"]
+
+
 class ThreadCard(Strict):
     id: int
     network: str
@@ -52,6 +60,8 @@ class ThreadCard(Strict):
     message_window_until: str | None = None
     # A reply to this thread waits for a supervisor's approval.
     awaiting_approval: bool = False
+    # The reading of the thread's newest inbound message: how the customer sounded last.
+    reading: ReadingView | None = None
 
 
 class ReplyAuthor(Strict):
@@ -74,6 +84,7 @@ class MessageView(Strict):
     delivery_status: str
     # An outgoing reply's authors (empty for the customer's messages).
     authors: list[ReplyAuthor] = []
+    reading: ReadingView | None = None  # inbound messages only
 
 
 class ThreadOpened(DeskEvent):

@@ -119,3 +119,7 @@ class Message(SQLModel, table=True):
     # received | queued | sending | sent | delivered | read | failed
     delivery_status: str = Field(default="received", max_length=16)
     delivery_error: str | None = Field(default=None, max_length=500)
+    # The reading of an inbound message (server/reading/), set at ingest; None on replies.
+    language: str | None = Field(default=None, max_length=2)  # de | en
+    sentiment_score: float | None = None  # -1 .. 1
+    sentiment_label: str | None = Field(default=None, max_length=8)  # negative|neutral|positive

@@ -25,12 +25,13 @@ from sqlmodel import col
 from channels.registry import capabilities
 from server.actions.windows import windows
 from server.errors import Invalid
-from server.events import ThreadCard, UserRef
+from server.events import ReadingView, ThreadCard, UserRef
 from server.events.board import Author
 from server.models import Approval, Channel, Contact, Message, Thread, User
 from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
+from server.reading import LABELS, Reading
 
 STATUSES = ("open", "pending", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -38,6 +39,8 @@ VISIBILITIES = ("public", "private")
 
 _holder = aliased(User, name="holder")
 _assignee = aliased(User, name="assignee")
+# The thread's newest inbound message, whose reading the card shows.
+_latest_in = aliased(Message, name="latest_in")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class BoardFilter:
     team_id: int | None = None
     visibility: str | None = None
     q: str | None = None
+    sentiment: str | None = None  # of the newest inbound message: negative|neutral|positive
     limit: int = 500
     before_id: int | None = None
 
@@ -77,6 +81,9 @@ class BoardFilter:
         visibility = params.get("visibility") or None
         if visibility not in (None, *VISIBILITIES):
             raise Invalid("Unknown visibility %(value)s.", value=visibility)
+        sentiment = params.get("sentiment") or None
+        if sentiment not in (None, *LABELS):
+            raise Invalid("Unknown sentiment %(value)s.", value=sentiment)
         limit = number("limit") or 500
         if not 1 <= limit <= 5000:
             raise Invalid("limit must be between 1 and 5000.")
@@ -88,6 +95,7 @@ class BoardFilter:
             team_id=number("team"),
             visibility=visibility,
             q=(params.get("q") or "").strip() or None,
+            sentiment=sentiment,
             limit=limit,
             before_id=number("before"),
         )
@@ -112,6 +120,26 @@ def customer_last_at() -> ScalarSelect[Any]:
     )
 
 
+def latest_inbound_id() -> ScalarSelect[Any]:
+    """The id of the thread's (correlated) newest inbound message."""
+    return (
+        select(func.max(col(Message.id)))
+        .where(col(Message.thread_id) == col(Thread.id), col(Message.direction) == "in")
+        .correlate(Thread).scalar_subquery()
+    )
+
+
+def reading_view(reading: Reading | None) -> ReadingView | None:
+    if reading is None:
+        return None
+    return ReadingView(language=reading.language, score=reading.score, label=reading.label)
+
+
+def stored_reading(language: Any, score: Any, label: Any) -> Reading | None:
+    """The reading in a message's columns; None for a message stored without one."""
+    return None if label is None else Reading(language=language, score=score, label=label)
+
+
 def awaiting_approval() -> Exists:
     """Whether a reply to the thread (correlated) waits: for a supervisor, or approved but
     held until an author has read what came in since (nothing went out yet)."""
@@ -132,11 +160,15 @@ def _card_query() -> Select[*tuple[Any, ...]]:
             col(_assignee.id).label("assignee_id"), col(_assignee.name).label("assignee_name"),
             customer_last_at().label("customer_last_at"),
             awaiting_approval().label("awaiting_approval"),
+            col(_latest_in.language).label("reading_language"),
+            col(_latest_in.sentiment_score).label("reading_score"),
+            col(_latest_in.sentiment_label).label("reading_label"),
         )
         .join(Channel, col(Channel.id) == col(Thread.channel_id))
         .join(Contact, col(Contact.id) == col(Thread.contact_id))
         .outerjoin(_holder, col(_holder.id) == col(Thread.claim_holder_id))
         .outerjoin(_assignee, col(_assignee.id) == col(Thread.assignee_id))
+        .outerjoin(_latest_in, col(_latest_in.id) == latest_inbound_id())
     )
 
 
@@ -171,6 +203,8 @@ def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
         sla_due_at=iso(row["sla_due_at"]),
         message_count=row["message_count"],
         awaiting_approval=bool(row["awaiting_approval"]),
+        reading=reading_view(stored_reading(row["reading_language"], row["reading_score"],
+                                            row["reading_label"])),
         **open_for.as_card_fields(),
     )
 
@@ -178,6 +212,7 @@ def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
 def card_of(
     thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
     customer_last_at: datetime | None = None, awaiting_approval: bool = False,
+    reading: Reading | None = None,
 ) -> ThreadCard:
     """The card of models already in hand: the same row `_card_query` would read."""
     return _card_of_row({
@@ -190,6 +225,9 @@ def card_of(
         "assignee_name": assignee.name if assignee else None,
         "customer_last_at": customer_last_at,
         "awaiting_approval": awaiting_approval,
+        "reading_language": reading.language if reading else None,
+        "reading_score": reading.score if reading else None,
+        "reading_label": reading.label if reading else None,
     })
 
 
@@ -250,6 +288,9 @@ async def board_cards(
                 col(Contact.handle).ilike(pattern),
             )
         )
+    if flt.sentiment:
+        query = query.join(_latest_in, col(_latest_in.id) == latest_inbound_id()).where(
+            col(_latest_in.sentiment_label) == flt.sentiment)
     if flt.before_id is not None:
         query = query.where(col(Thread.id) < flt.before_id)
     order: list[UnaryExpression[Any]] = [col(Thread.last_message_at).desc()] if by_activity else []

@@ -8,6 +8,7 @@ from sqlmodel import col
 from server.db import Database
 from server.models import Message
 from server.models.time import iso
+from server.queries.cards import reading_view, stored_reading
 
 
 async def thread_messages(db: Database, thread_id: int) -> list[dict[str, object]]:
@@ -28,6 +29,13 @@ async def thread_messages(db: Database, thread_id: int) -> list[dict[str, object
             "contact_id": m.contact_id,
             "author_user_id": m.author_user_id,
             "authors": m.authors,
+            "reading": _reading(m),
         }
         for m in rows
     ]
+
+
+def _reading(message: Message) -> dict[str, object] | None:
+    view = reading_view(stored_reading(message.language, message.sentiment_score,
+                                       message.sentiment_label))
+    return view.model_dump(mode="json") if view else None

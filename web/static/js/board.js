@@ -92,6 +92,7 @@ function readFilter() {
     network: form.elements.network.value,
     status: form.elements.status.value,
     visibility: form.elements.visibility.value,
+    sentiment: form.elements.sentiment.value,
     team: form.elements.team.value ? Number(form.elements.team.value) : null,
     mine: form.elements.mine.checked,
     unclaimed: form.elements.unclaimed.checked,
@@ -102,6 +103,7 @@ function matches(card) {
   if (filter.status ? card.status !== filter.status : card.status === "resolved") return false;
   if (filter.network && card.network !== filter.network) return false;
   if (filter.visibility && card.visibility !== filter.visibility) return false;
+  if (filter.sentiment && (card.reading ? card.reading.label : "") !== filter.sentiment) return false;
   if (filter.team !== null && card.team_id !== filter.team) return false;
   if (filter.unclaimed && card.holder) return false;
   if (filter.mine && !((card.holder && card.holder.id === me.id) ||

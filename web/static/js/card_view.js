@@ -66,6 +66,16 @@ function setBadge(node, text, className) {
   node.className = "badge " + className;
 }
 
+/** How the newest inbound message sounds, in words (not colour alone), and its language. */
+function showReading(node, reading) {
+  const mood = reading ? t("mood_" + reading.label) : "";
+  const language = reading && reading.language ? reading.language.toUpperCase() : "";
+  setBadge(node, language ? mood + " · " + language : mood,
+           "mood mood-" + (reading ? reading.label : "none"));
+  node.title = reading ? t("mood_title", {
+    mood, language: reading.language ? t("language_" + reading.language) : "-" }) : "";
+}
+
 function button(className, parent) {
   const node = el("button", className, parent);
   node.type = "button";
@@ -151,6 +161,7 @@ export class CardView {
     p.status = el("span", "badge", parent);
     p.priority = el("span", "badge", parent);
     p.approval = el("span", "badge", parent);
+    p.mood = el("span", "badge", parent);
   }
 
   /** Show `card` in parts made by row(), head() or link(); answers the clock's state. */
@@ -168,6 +179,7 @@ export class CardView {
       ? t("priority_" + card.priority) : "", "prio-" + card.priority);
     setBadge(p.approval, card.awaiting_approval ? t("awaiting_approval") : "",
              "awaiting-approval");
+    showReading(p.mood, card.reading);
     if (p.channel) p.channel.textContent = card.channel_name || "";
     if (p.tags) {
       p.tags.replaceChildren(...(card.tags || []).map((tag) => {
