@@ -71,6 +71,6 @@ async def do_create_token_from_shell(tx: Tx, email: str, name: str = "",
     if not user.service_account:
         if password is None:
             raise NotAServiceAccount(user.name)
-        if not password_matches(user.password_hash, password):
+        if not await password_matches(user.password_hash, password):
             raise Unauthenticated(WRONG_LOGIN)
     return _issue(tx, user, name, None, "cli")

@@ -20,6 +20,7 @@ from server.services import Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
+from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
 from tests.conftest import prepare
@@ -59,7 +60,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     desk: Desk = app.state.desk
     assert desk.services is not None
     listed = desk.services.services
-    assert [type(s) for s in listed] == [ClaimKeeper, OutboxSender, WatchService,
+    assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
                                          SimulatorService]
 
     async with app.router.lifespan_context(app):

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.actions.accounts import do_create_api_token, do_create_user
+from server.actions.accounts import actor_for_user, do_create_user
 from server.actions.channels import do_add_channel
+from server.actions.tokens import do_create_own_token
 from server.crypto import SecretBox
 from server.db import Database
 from server.settings import Settings
@@ -70,8 +71,10 @@ async def _seed(db: Database) -> tuple[dict[str, Person], int, str]:
         for key, role, name in PEOPLE:
             email = f"{key}@desk.test"
             user = await do_create_user(tx, email=email, name=name, role=role, password=None)
-            token = await do_create_api_token(tx, email, "in-process tests")
             assert user.id is not None
+            actor = await actor_for_user(tx, user.id)
+            assert actor is not None
+            token = await do_create_own_token(tx, actor, "in-process tests")
             people[key] = Person(user.id, email, name, "", token, role)
         channel, secret = await do_add_channel(
             tx, SecretBox(SECRET_KEY), network="webhook", adapter="webhook", name="Web form")

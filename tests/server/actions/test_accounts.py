@@ -8,12 +8,12 @@ from sqlmodel import col
 
 from server.actions.accounts import (
     actor_for_api_token,
-    do_create_api_token,
     do_create_user,
     do_set_password,
     session_for_token,
     sign_in,
 )
+from server.actions.tokens import do_create_token_from_shell
 from server.errors import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from server.models import LoginFailure, User
 from tests.support.inprocess import InProcessDesk
@@ -90,5 +90,5 @@ async def test_an_api_token_names_its_user_and_a_deactivated_one_gets_none(
     assert await actor_for_api_token(desk.db, desk.colleague.token) is None
     async with desk.db.write() as tx:
         with pytest.raises(Invalid):
-            await do_create_api_token(tx, desk.colleague.email)
+            await do_create_token_from_shell(tx, desk.colleague.email)
     assert (await desk.rest(desk.colleague, "GET", "/api/me")).status_code == 401

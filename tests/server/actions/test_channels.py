@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.actions.channels import channel_with_secret, do_add_channel
+from server.actions.channels import do_add_channel
 from server.errors import Invalid, NotFound
 from server.models import Channel
 from tests.support.inprocess import InProcessDesk, new_item
@@ -20,7 +20,7 @@ async def test_a_new_channel_shows_its_secret_once_and_keeps_it_sealed(
     async with desk.db.read() as session:
         row = await session.get(Channel, made["id"])
     assert row is not None and made["secret"] not in (row.secret_encrypted or "")
-    _, plain = await channel_with_secret(desk.db, desk.desk.box, made["id"])
+    _, plain = await desk.desk.channels.with_secret(made["id"])
     assert plain == made["secret"]
     # Items signed with the shown secret are taken.
     desk.channel_secrets[made["id"]] = made["secret"]
@@ -44,4 +44,4 @@ async def test_bad_channels_are_refused_before_anything_is_stored(desk: InProces
 
 async def test_an_unknown_channel_has_no_secret(desk: InProcessDesk) -> None:
     with pytest.raises(NotFound):
-        await channel_with_secret(desk.db, desk.desk.box, 99999)
+        await desk.desk.channels.with_secret(99999)

@@ -76,7 +76,7 @@ async def test_people_grabbing_one_thread_at_once_get_one_holder(desk: InProcess
     actors = [await desk.actor(p) for p in people]
 
     outcomes = await asyncio.gather(
-        *(do_claim(desk.db, a, card["id"], 60) for a in actors), return_exceptions=True)
+        *(do_claim(desk.desk.claims, a, card["id"], 60) for a in actors), return_exceptions=True)
 
     winners = [o for o in outcomes if not isinstance(o, BaseException)]
     assert len(winners) == 1

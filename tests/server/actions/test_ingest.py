@@ -22,7 +22,7 @@ def item(external_id: str, text: str = "Hello", **extra: object) -> InboundItem:
 
 
 async def ingest(desk: InProcessDesk, *items: InboundItem) -> tuple[list[int], int]:
-    done = await do_ingest(desk.db, desk.desk.settings, desk.channel_id, items)
+    done = await do_ingest(desk.desk.ingest, desk.channel_id, items)
     return done.stored, done.duplicates
 
 
@@ -102,7 +102,7 @@ async def test_webhooks_at_once_are_stored_each_once(desk: InProcessDesk) -> Non
 
 async def test_an_unknown_channel_or_a_bad_signature_stores_nothing(desk: InProcessDesk) -> None:
     with pytest.raises(NotFound):
-        await do_ingest(desk.db, desk.desk.settings, 99999, [item("x")])
+        await do_ingest(desk.desk.ingest, 99999, [item("x")])
     before = await desk.footprint()
     refused = await desk.webhook([new_item()], secret="not the secret")
     assert refused.status_code == 401

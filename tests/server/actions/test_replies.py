@@ -54,24 +54,33 @@ async def test_nobody_approves_their_own_reply(desk: InProcessDesk) -> None:
                        403, "forbidden")
 
 
-async def test_a_corrected_approval_sends_the_correction_and_tells_the_author(
+async def test_a_correction_waits_for_the_author_then_goes_out_crediting_both(
     desk: InProcessDesk
 ) -> None:
     card, waiting = await submitted(desk, "Thanks, we are on it!!!")
+    approvals = f"/api/approvals/{waiting['approval_id']}"
 
     async with desk.capture() as got:
-        answer = await desk.ok(desk.supervisor, "POST",
-                               f"/api/approvals/{waiting['approval_id']}/approve",
+        answer = await desk.ok(desk.supervisor, "POST", f"{approvals}/approve",
                                json={"text": "Thanks, we are on it."})
 
-    assert answer["status"] == "sent"
-    [message] = await outgoing(desk, card["id"])
-    assert message.id == answer["message_id"] and message.text == "Thanks, we are on it."
+    assert answer["status"] == "corrected"
+    assert await outgoing(desk, card["id"]) == []
     decided = got.one("notification.reply_decided")
-    assert decided["status"] == "approved"
-    assert {"op": "ins", "text": "."} in decided["diff"]
+    assert (decided["status"], decided["confirm_by"]) == ("corrected", "author")
     assert [e["user_id"] for e in got.events if e["type"] == "notification.reply_decided"] == [
         desk.agent.id]
+    assert {"op": "ins", "text": "."} in decided["diff"]
+    # The corrector cannot confirm their own words; the author can.
+    await desk.refuses(desk.supervisor, "POST", f"{approvals}/confirm", 403, "forbidden")
+
+    sent = await desk.ok(desk.agent, "POST", f"{approvals}/confirm")
+
+    assert sent["status"] == "sent"
+    [message] = await outgoing(desk, card["id"])
+    assert message.id == sent["message_id"] and message.text == "Thanks, we are on it."
+    assert {(a["id"], a["part"]) for a in message.authors} == {
+        (desk.agent.id, "submitted"), (desk.supervisor.id, "corrected")}
     draft = await draft_row(desk, card["id"])
     assert (draft.state, draft.text) == ("editing", "")
 
@@ -134,7 +143,7 @@ async def test_only_an_author_withdraws_and_the_draft_is_editable_again(
 ) -> None:
     card, waiting = await submitted(desk, "Draft text")
     path = f"/api/approvals/{waiting['approval_id']}/withdraw"
-    await desk.refuses(desk.colleague, "POST", path, 409, "conflict")
+    await desk.refuses(desk.colleague, "POST", path, 403, "forbidden")
 
     answer = await desk.ok(desk.agent, "POST", path)
 

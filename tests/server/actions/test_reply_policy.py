@@ -42,7 +42,8 @@ def test_a_malformed_policy_is_refused(bad: Any) -> None:
 async def test_a_policy_set_over_rest_decides_the_next_submit(desk: InProcessDesk) -> None:
     answer = await desk.ok(desk.supervisor, "PUT", "/api/approval-policy", json={
         "default": {"public": False, "private": False}})
-    assert answer["policy"] == {"default": {"public": False, "private": False}, "rules": []}
+    assert answer["policy"] == {"default": {"public": False, "private": False}, "rules": [],
+                                "corrections": "author"}
     card = await claimed(desk)
     await write_draft(desk, card["id"], "Straight out")
 

@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from server.models import Channel, Contact, Message, Thread, User
 from server.queries.cards import BoardFilter, board_cards, card_of, cards_by_id
+from server.reading import read_message
 from tests.support.inprocess import InProcessDesk, Person
 from tests.support.scenes import claimed
 
@@ -64,7 +65,13 @@ async def test_a_card_from_rows_in_hand_is_the_card_the_query_reads(desk: InProc
         holder = await session.get(User, desk.agent.id)
         customer_last_at = await session.scalar(select(func.max(col(Message.created_at))).where(
             col(Message.thread_id) == thread.id))
+        newest = await session.scalar(
+            select(Message).where(col(Message.thread_id) == thread.id,
+                                  col(Message.direction) == "in")
+            .order_by(col(Message.created_at).desc(), col(Message.id).desc()).limit(1))
         read = (await cards_by_id(session, [card["id"]]))[card["id"]]
-    assert channel is not None and contact is not None
-    assert card_of(thread, channel, contact, holder, None, customer_last_at) == read
+    assert channel is not None and contact is not None and newest is not None
+    reading = read_message(newest.text)
+    assert card_of(thread, channel, contact, holder, None, customer_last_at,
+                   reading=reading) == read
     assert read.holder is not None and read.holder.id == desk.agent.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.errors import NotFound
+from server.errors import Invalid, NotFound
 from server.queries.templates import fill, render_template, search_templates
 from tests.support.inprocess import InProcessDesk
 
@@ -34,14 +34,14 @@ async def test_search_finds_name_text_and_tags_holding_statements_first(
 
 async def test_rendering_fills_in_the_thread_and_picks_the_language(desk: InProcessDesk) -> None:
     english = await make(desk, name="Hi", language="en",
-                         body="Hi {customer_name}, {agent_name} here on {network}: {unknown}")
+                         body="Hi {customer_name}, {agent_name} here on {network}")
     await make(desk, name="Hi", language="de", body="Hallo {customer_name}")
     card = await desk.post(author={"id": "k", "name": "Klara"})
     agent = await desk.actor(desk.agent)
     settings = desk.desk.settings
 
     done = await render_template(desk.db, settings, agent, english, card["id"])
-    assert done["text"] == f"Hi Klara, {desk.agent.name} here on webhook: {{unknown}}"
+    assert done["text"] == f"Hi Klara, {desk.agent.name} here on webhook"
     german = await render_template(desk.db, settings, agent, english, card["id"], "de")
     assert (german["language"], german["text"]) == ("de", "Hallo Klara")
     with pytest.raises(NotFound):
@@ -50,5 +50,8 @@ async def test_rendering_fills_in_the_thread_and_picks_the_language(desk: InProc
         await render_template(desk.db, settings, agent, 99999, None)
 
 
-def test_fill_leaves_unknown_variables_as_they_are() -> None:
-    assert fill("{a} {b} {a}", {"a": "x"}) == "x {b} x"
+def test_fill_refuses_unknown_variables_and_keeps_known_ones_without_a_value() -> None:
+    assert fill("{customer_name} {date} {customer_name}", {"customer_name": "x"}) == "x {date} x"
+    with pytest.raises(Invalid) as refused:
+        fill("{customer_name} {unknown}", {"customer_name": "x"})
+    assert refused.value.params["unknown"] == "{unknown}"
