@@ -14,6 +14,9 @@ from tests.support.csp import take_violations, watch_every_browser
 from tests.support.desk_api import DeskApi
 from tests.support.servers import DeskServer, tandem
 
+# One Chromium per session for every browser test (see tests/support/chromium.py).
+pytest_plugins = ["tests.support.chromium"]
+
 ADMIN_EMAIL = "admin@tests.example.com"
 
 

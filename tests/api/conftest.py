@@ -40,6 +40,10 @@ def _seed(api: DeskApi, server: DeskServer) -> Person:
     assert api.call(agent, "POST", f"/api/threads/{card['id']}/claim").status_code == 200
     asyncio.run(write_draft(server.url, api, agent, card["id"], "A seeded reply"))
     assert submit(api, agent, card["id"]).json()["status"] == "pending"
+    # Released now, not by the claim keeper after the agent's socket is gone: a release
+    # in the middle of the authorization matrix would look like a refusal that changed
+    # the desk.
+    assert api.call(agent, "POST", f"/api/threads/{card['id']}/release").status_code == 200
     return api.person("viewer")
 
 

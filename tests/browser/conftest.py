@@ -10,16 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.support.desk_api import Person
 from tests.support.servers import DeskServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -36,18 +31,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Browser tests last: the session's Chromium (and Playwright's own loop) then never
     # shares the process with the asyncio tests that run before it.
     items.sort(key=lambda item: "browser" in item.keywords)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 class Desk:

@@ -18,16 +18,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import prepare
 from tests.support.backends import Backend
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.desk_api import DeskApi, Person, item
 from tests.support.servers import ROOT, DeskServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SOURCE = ROOT / "web" / "static" / "js" / "draft-src.js"
 BUNDLE = ROOT / "web" / "static" / "build" / "draft.js"
 LIVE_MS = 10_000

@@ -75,14 +75,14 @@ class Sender(threading.Thread):
 
 
 def test_a_killed_worker_loses_nothing_it_acknowledged(
-    chromium: Browser, fresh_backend: Backend, tmp_path: Path,
+    browser: Browser, fresh_backend: Backend, tmp_path: Path,
 ) -> None:
     token = prepare(fresh_backend)
     desk = DeskServer(fresh_backend.env(), tmp_path / "desk.log").start()
     api = DeskApi(desk.url, token)
     try:
         channel = api.webhook_channel("Killed mid-ingest")
-        page = signed_in(chromium, desk.url, ADMIN_EMAIL, "admin password 123")
+        page = signed_in(browser, desk.url, ADMIN_EMAIL, "admin password 123")
         page.evaluate("window.notReloaded = true")
         acknowledged: list[str] = []
         lock = threading.Lock()

@@ -79,7 +79,7 @@ class Watched:
 
 
 def test_payloads_stay_inert_live_and_on_reload(
-    chromium: Browser, fresh_backend: Backend, tmp_path: Path,
+    browser: Browser, fresh_backend: Backend, tmp_path: Path,
 ) -> None:
     token = prepare(fresh_backend)
     desk = DeskServer(fresh_backend.env(), tmp_path / "desk.log").start()
@@ -89,8 +89,8 @@ def test_payloads_stay_inert_live_and_on_reload(
         api.ingest(channel, item("seed of the thread", thread="xss-thread"))
         thread_id = api.thread_by_text(api.person(role="admin"), "seed of the thread")["id"]
 
-        board = Watched(signed_in(chromium, desk.url, ADMIN_EMAIL, "admin password 123"))
-        thread = Watched(signed_in(chromium, desk.url, ADMIN_EMAIL, "admin password 123",
+        board = Watched(signed_in(browser, desk.url, ADMIN_EMAIL, "admin password 123"))
+        thread = Watched(signed_in(browser, desk.url, ADMIN_EMAIL, "admin password 123",
                                    f"/threads/{thread_id}"))
         # Live: everything arrives while the pages are open.
         api.ingest(channel, item(f"XSS-POST {PAYLOADS}", thread="xss-thread",
