@@ -30,10 +30,8 @@ def german_agent(api: DeskApi) -> Person:
         "email": email, "name": "Agentin", "role": "service agent", "password": password,
         "language": "de"})
     made.raise_for_status()
-    tokens = api.http.post(f"/api/users/{made.json()['id']}/tokens", headers=api.admin, json={})
-    tokens.raise_for_status()
-    return Person(made.json()["id"], email, "Agentin", password, tokens.json()["token"],
-                  "service agent")
+    return Person(made.json()["id"], email, "Agentin", password,
+                  api.own_token(email, password), "service agent")
 
 
 def one_customer_on_two_networks(api: DeskApi, fake_meta: FakeMeta, word: str
