@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db import Tx
@@ -58,16 +58,33 @@ async def record_identities(tx: Tx, rows: list[dict[str, Any]]) -> None:
     await tx.session.execute(statement, rows)
 
 
+# Built once, as ingest's statements are (the SQL cache key is computed per object).
+INSERT_CUSTOMER = insert(CUSTOMER)
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('customer', 'id')) "
+                 "FROM generate_series(1, :n)")
+_MAX_ID = text("SELECT coalesce(max(id), 0) FROM customer")
+
+
+async def _new_customer_ids(tx: Tx, count: int) -> list[int]:
+    """Ids for new customers, known before the INSERT, so that each contact gets its own:
+    an INSERT .. RETURNING of many rows does not promise their order (SQLAlchemy then sends
+    one INSERT per row). PostgreSQL hands them out from the sequence; SQLite has one
+    writer at a time, and this transaction is it."""
+    if tx.dialect == "postgresql":
+        return list((await tx.session.scalars(_NEXT_IDS, {"n": count})).all())
+    top = (await tx.session.scalar(_MAX_ID)) or 0
+    return list(range(top + 1, top + 1 + count))
+
+
 async def welcome(tx: Tx, contacts: list[NewContact], now: datetime) -> dict[int, int]:
     """A customer for each contact that has none; returns contact id -> customer id."""
     if not contacts:
         return {}
-    made = await tx.session.execute(
-        insert(CUSTOMER).returning(CUSTOMER.c.id, sort_by_parameter_order=True),
-        [{"display_name": c.name, "language": None, "vip": False, "tags": [],
-          "attributes": {}, "created_at": now, "updated_at": now} for c in contacts],
-    )
-    customers = {c.id: customer_id for c, (customer_id,) in zip(contacts, made, strict=True)}
+    ids = await _new_customer_ids(tx, len(contacts))
+    customers = {c.id: customer_id for c, customer_id in zip(contacts, ids, strict=True)}
+    await tx.session.execute(INSERT_CUSTOMER, [
+        {"id": customers[c.id], "display_name": c.name, "language": None, "vip": False,
+         "tags": [], "attributes": {}, "created_at": now, "updated_at": now} for c in contacts])
     # Only where still none: a concurrent process may have given it one first.
     await tx.session.execute(
         update(CONTACT).where(CONTACT.c.id == bindparam("contact"),
