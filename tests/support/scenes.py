@@ -9,7 +9,9 @@ from typing import Any
 
 from pycrdt import Doc, Text
 
+from server.actions.accounts import actor_for_user
 from server.actions.drafts import TEXT_ROOT, do_save_draft
+from server.actions.tokens import do_create_own_token
 from tests.fakes.meta_graph import Account, Customer, FakeMeta
 from tests.fakes.x_api import FakeX
 from tests.support.inprocess import InProcessDesk, Person
@@ -18,12 +20,25 @@ CONNECTED = re.compile(r'data-connected-channel="(\d+)"')
 
 
 async def new_person(desk: InProcessDesk, role: str = "service agent") -> Person:
-    """Someone an admin adds now, with an API token."""
+    """Someone an admin adds now, with an API token they made themselves (an admin may
+    issue tokens only for service accounts: server/actions/tokens.py)."""
     tag = secrets.token_hex(3)
     made = await desk.ok(desk.admin, "POST", "/api/users", json={
         "email": f"{tag}@desk.test", "name": f"Person {tag}", "role": role})
-    token = await desk.ok(desk.admin, "POST", f"/api/users/{made['id']}/tokens", json={})
-    return Person(made["id"], made["email"], made["name"], "", token["token"], role)
+    async with desk.db.read() as session:
+        actor = await actor_for_user(session, made["id"])
+    assert actor is not None
+    async with desk.db.write() as tx:
+        token = await do_create_own_token(tx, actor, "tests")
+    return Person(made["id"], made["email"], made["name"], "", token, role)
+
+
+async def service_account(desk: InProcessDesk) -> dict[str, Any]:
+    """A script's account an admin adds now (its tokens are the admin's to issue)."""
+    tag = secrets.token_hex(3)
+    return await desk.ok(desk.admin, "POST", "/api/users", json={
+        "email": f"script-{tag}@desk.test", "name": f"Script {tag}", "role": "viewer",
+        "service_account": True})
 
 
 def draft_update(text: str) -> bytes:

@@ -22,6 +22,8 @@ from tests.support.scenes import (
     facebook_comment,
     failed_send,
     new_person,
+    newest_message,
+    service_account,
     submitted,
     taken_private,
     tweet,
@@ -206,7 +208,13 @@ async def user_update(desk: InProcessDesk, _: Fakes) -> Act:
 
 
 async def token_create(desk: InProcessDesk, _: Fakes) -> Act:
-    return rest(desk, "admin", "POST", f"/api/users/{desk.viewer.id}/tokens", name="script")
+    # An admin issues tokens for service accounts only (a person makes their own).
+    script = await service_account(desk)
+    return rest(desk, "admin", "POST", f"/api/users/{script['id']}/tokens", name="script")
+
+
+async def token_create_own(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "agent", "POST", "/api/me/tokens", name="my script")
 
 
 async def channel_create(desk: InProcessDesk, _: Fakes) -> Act:
@@ -227,6 +235,97 @@ async def draft_uninvite(desk: InProcessDesk, _: Fakes) -> Act:
                    user_id=desk.colleague.id)
 
 
+async def approvals_asked(desk: InProcessDesk) -> None:
+    """Public replies wait for approval, and the author confirms a correction (the default
+    policy; set again because the scenarios also run in a row, after policy.set)."""
+    await desk.ok(desk.supervisor, "PUT", "/api/approval-policy", json={
+        "default": {"public": True, "private": False}, "corrections": "author"})
+
+
+async def confirm_correction(desk: InProcessDesk, _: Fakes) -> Act:
+    await approvals_asked(desk)
+    _, waiting = await submitted(desk, "Thanks, we are on it!!!")
+    corrected = await desk.ok(desk.supervisor, "POST",
+                              f"/api/approvals/{waiting['approval_id']}/approve",
+                              json={"text": "Thanks, we are on it."})
+    assert corrected["status"] == "corrected", corrected
+    return rest(desk, "agent", "POST", f"/api/approvals/{waiting['approval_id']}/confirm")
+
+
+async def confirm_held(desk: InProcessDesk, _: Fakes) -> Act:
+    # The customer writes again while the reply waits: approving it holds it.
+    await approvals_asked(desk)
+    conversation = f"conversation-{secrets.token_hex(3)}"
+    card, waiting = await submitted(desk, thread=conversation)
+    assert (await desk.webhook([new_item("Any news?", thread=conversation)])).status_code == 200
+    held = await desk.ok(desk.supervisor, "POST",
+                         f"/api/approvals/{waiting['approval_id']}/approve")
+    assert held["status"] == "held", held
+    return rest(desk, "agent", "POST", f"/api/approvals/{waiting['approval_id']}/confirm",
+                seen_upto=await newest_message(desk, card["id"]))
+
+
+async def hand_over(desk: InProcessDesk, _: Fakes) -> Act:
+    await approvals_asked(desk)
+    _, waiting = await submitted(desk)
+    return rest(desk, "supervisor", "POST", f"/api/approvals/{waiting['approval_id']}/hand-over",
+                user_id=desk.admin.id)
+
+
+async def after_reply_set(desk: InProcessDesk, _: Fakes) -> Act:
+    # "pending" is the default: the scenarios after this one answer as before.
+    return rest(desk, "supervisor", "PUT", "/api/after-reply", status="pending")
+
+
+async def customer_update(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post("I am a regular")
+    return rest(desk, "agent", "PATCH", f"/api/customers/{card['customer_id']}",
+                display_name="Karla Kundin", vip=True, tags=["loyal"], language="de")
+
+
+async def customer_note(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post()
+    return rest(desk, "agent", "POST", f"/api/customers/{card['customer_id']}/notes",
+                text="Prefers e-mail.")
+
+
+async def two_customers(desk: InProcessDesk) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two customers' threads (two authors), the second's claimed by the agent."""
+    return await desk.post("Hello from my shop account"), await claimed(desk, "Hello again")
+
+
+async def customer_merge(desk: InProcessDesk, _: Fakes) -> Act:
+    # The merged customer's thread moves: its card shows the customer it moved to.
+    staying, merged = await two_customers(desk)
+    return rest(desk, "agent", "POST", f"/api/customers/{staying['customer_id']}/merge",
+                other_id=merged["customer_id"], reason="the same person")
+
+
+async def customer_split(desk: InProcessDesk, _: Fakes) -> Act:
+    staying, merged = await two_customers(desk)
+    done = await desk.ok(desk.agent, "POST", f"/api/customers/{staying['customer_id']}/merge",
+                         json={"other_id": merged["customer_id"]})
+    return rest(desk, "agent", "POST", f"/api/customers/{staying['customer_id']}/split",
+                merge_id=done["merge_id"])
+
+
+async def attribute_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/customer-attributes",
+                key=f"plan_{secrets.token_hex(3)}", label="Plan", kind="choice",
+                choices=["basic", "pro"])
+
+
+async def attribute_update(desk: InProcessDesk, _: Fakes) -> Act:
+    made = (await (await attribute_create(desk, _))())["attribute"]
+    return rest(desk, "admin", "PATCH", f"/api/customer-attributes/{made['id']}",
+                label="Contract", choices=["basic", "pro", "team"])
+
+
+async def attribute_delete(desk: InProcessDesk, _: Fakes) -> Act:
+    made = (await (await attribute_create(desk, _))())["attribute"]
+    return rest(desk, "admin", "DELETE", f"/api/customer-attributes/{made['id']}")
+
+
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
 SCENARIOS: dict[str, Arrange] = {
     "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
@@ -239,14 +338,23 @@ SCENARIOS: dict[str, Arrange] = {
     "take_private": take_private, "take_private/on X": direct_message,
     "back_to_public": back_to_public,
     "user.create": user_create, "user.update": user_update, "token.create": token_create,
+    "token.create_own": token_create_own,
     "channel.create": channel_create, "draft.invite": draft_invite,
     "draft.uninvite": draft_uninvite,
+    "reply.confirm/a correction": confirm_correction, "reply.confirm/held": confirm_held,
+    "reply.hand_over": hand_over, "after_reply.set": after_reply_set,
+    "customer.update": customer_update, "customer.note_add": customer_note,
+    "customer.merge": customer_merge, "customer.split": customer_split,
+    "attribute.create": attribute_create, "attribute.update": attribute_update,
+    "attribute.delete": attribute_delete,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
 NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "template.delete",
-           "user.create", "user.update", "token.create", "channel.create", "draft.invite",
-           "draft.uninvite", "note.add"}
+           "user.create", "user.update", "token.create", "token.create_own", "channel.create",
+           "draft.invite", "draft.uninvite", "note.add", "reply.hand_over", "after_reply.set",
+           "customer.update", "customer.note_add", "attribute.create", "attribute.update",
+           "attribute.delete"}
 
 
 async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str
