@@ -87,6 +87,8 @@ def test_keys_move_the_selection_and_open_a_thread(
     expect(selected(page)).to_contain_text("Frage 2")
     page.keyboard.press("ArrowDown")
     expect(selected(page)).to_have_count(1)
+    # Enter opens the card the person sees highlighted: wait until that is Frage 1.
+    expect(selected(page)).to_contain_text("Frage 1")
 
     page.keyboard.press("Enter")
 
