@@ -24,14 +24,13 @@ from sqlmodel import col
 
 from channels.registry import capabilities
 from server.actions.windows import windows
-from server.errors import Invalid
 from server.events import ReadingView, ThreadCard, UserRef
 from server.events.board import Author
 from server.models import Approval, Channel, Contact, Message, Thread, User
 from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
-from server.reading import LABELS, Reading
+from server.reading import Reading
 
 STATUSES = ("open", "pending", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -55,50 +54,6 @@ class BoardFilter:
     sentiment: str | None = None  # of the newest inbound message: negative|neutral|positive
     limit: int = 500
     before_id: int | None = None
-
-    @classmethod
-    def from_query(cls, params: dict[str, Any]) -> BoardFilter:
-        """Parse query parameters; unknown values are refused, not ignored."""
-
-        def flag(name: str) -> bool:
-            value = str(params.get(name, "")).lower()
-            if value not in ("", "0", "1", "true", "false", "yes", "no"):
-                raise Invalid("%(name)s must be true or false.", name=name)
-            return value in ("1", "true", "yes")
-
-        def number(name: str) -> int | None:
-            value = params.get(name)
-            if value in (None, ""):
-                return None
-            try:
-                return int(value)
-            except ValueError:
-                raise Invalid("%(name)s must be a number.", name=name) from None
-
-        status = params.get("status") or None
-        if status not in (None, "all", *STATUSES):
-            raise Invalid("Unknown status %(value)s.", value=status)
-        visibility = params.get("visibility") or None
-        if visibility not in (None, *VISIBILITIES):
-            raise Invalid("Unknown visibility %(value)s.", value=visibility)
-        sentiment = params.get("sentiment") or None
-        if sentiment not in (None, *LABELS):
-            raise Invalid("Unknown sentiment %(value)s.", value=sentiment)
-        limit = number("limit") or 500
-        if not 1 <= limit <= 5000:
-            raise Invalid("limit must be between 1 and 5000.")
-        return cls(
-            network=params.get("network") or None,
-            status=status,
-            mine=flag("mine"),
-            unclaimed=flag("unclaimed"),
-            team_id=number("team"),
-            visibility=visibility,
-            q=(params.get("q") or "").strip() or None,
-            sentiment=sentiment,
-            limit=limit,
-            before_id=number("before"),
-        )
 
 
 # The thread's own columns a card shows, read by `_card_query` and copied by `card_of`.
