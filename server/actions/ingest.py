@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
+from server.actions.arrivals import Arrival, ArrivingThread, IngestStep
 from server.actions.channels import ChannelCache
 from server.actions.customer_intake import NewContact, Written, read_messages, welcome
 from server.actions.windows import aware
@@ -90,7 +91,10 @@ async def do_ingest(
             raise NotFound("There is no channel %(id)s.", id=channel_id)
     if not items:
         return IngestResult(stored=[], duplicates=0)
-    return await writer.submit(_Request(channel, writer.settings, items))
+    # Read here, not in the batch's transaction: the reading is the CPU-heaviest part of an
+    # item, and the transaction holds row locks another process may be waiting for.
+    readings = [read_message(item.text) for item in items]
+    return await writer.submit(_Request(channel, writer.settings, items, readings))
 
 
 # -- the queue and its writer -------------------------------------------------------------
@@ -101,19 +105,22 @@ class _Request:
     channel: Channel
     settings: Settings
     items: Sequence[InboundItem]
+    readings: list[Reading]  # one per item
     answer: asyncio.Future[IngestResult] = field(init=False)
 
 
 class IngestWriter:
     """Stores what is queued, a batch per transaction: one per desk (create_app builds it)."""
 
-    def __init__(self, db: Database, settings: Settings, channels: ChannelCache) -> None:
+    def __init__(self, db: Database, settings: Settings, channels: ChannelCache,
+                 steps: Sequence[IngestStep] = ()) -> None:
         # Cards are built from Thread.model_construct() snapshots, which read through the
         # ORM's attributes without setting them up: the mappers must be configured.
         configure_mappers()
         self.db = db
         self.settings = settings
         self.channels = channels
+        self.steps = list(steps)  # run in each batch's transaction, in this order
         self.waiting: deque[_Request] = deque()
         self.waiting_items = 0
         self.task: asyncio.Task[None] | None = None
@@ -155,7 +162,7 @@ class IngestWriter:
         if not batch:
             return
         try:
-            results = await _store_retrying(self.db, batch)
+            results = await _store_retrying(self.db, batch, self.steps)
         except Exception as error:
             if len(batch) > 1:
                 # Perhaps one request's items are what fails: alone, only that one fails.
@@ -169,11 +176,12 @@ class IngestWriter:
                 request.answer.set_result(result)
 
 
-async def _store_retrying(db: Database, batch: list[_Request]) -> list[IngestResult]:
+async def _store_retrying(db: Database, batch: list[_Request], steps: list[IngestStep]
+                          ) -> list[IngestResult]:
     for attempt in range(ATTEMPTS):
         try:
             async with db.write() as tx:
-                return await _store(tx, batch)
+                return await _store(tx, batch, steps)
         except DBAPIError:
             if attempt == ATTEMPTS - 1:
                 raise
@@ -191,6 +199,7 @@ class _Entry:
     channel: Channel
     settings: Settings
     item: InboundItem
+    reading: Reading
 
     @property
     def message_key(self) -> tuple[int, str]:
@@ -202,8 +211,6 @@ class _Entry:
 
     # The thread of the message this item answers, when its own key names no thread.
     joined: str | None = None
-    # Its language and sentiment, read where its message row is built.
-    reading: Reading | None = None
 
     @property
     def thread_key(self) -> tuple[int, str]:
@@ -220,27 +227,14 @@ class _Contact:
     customer_id: int | None
 
 
-@dataclass
-class _ThreadState:
-    """A thread as this batch leaves it, and what its card shows besides the thread row."""
-
-    row: dict[str, Any]  # the thread's columns, advanced item by item
-    author: Contact
-    holder: User | None
-    assignee: User | None
-    customer_last_at: datetime | None
-    opened: bool  # created by this batch: the first stored item announces it
-    touched: bool = False
-    awaiting_approval: bool = False  # a reply to it waits for a supervisor
-
-
-async def _store(tx: Tx, batch: list[_Request]) -> list[IngestResult]:
+async def _store(tx: Tx, batch: list[_Request], steps: list[IngestStep]
+                 ) -> list[IngestResult]:
     now = utcnow()
     entries: list[_Entry] = []
     seen: set[tuple[int, str]] = set()
     for index, request in enumerate(batch):
-        for item in request.items:
-            entry = _Entry(index, request.channel, request.settings, item)
+        for item, reading in zip(request.items, request.readings, strict=True):
+            entry = _Entry(index, request.channel, request.settings, item, reading)
             if entry.message_key not in seen:
                 seen.add(entry.message_key)
                 entries.append(entry)
@@ -253,6 +247,10 @@ async def _store(tx: Tx, batch: list[_Request]) -> list[IngestResult]:
     fresh = [e for e in entries if e.message_key in stored]
     await read_messages(tx, [Written(contacts[e.contact_key].id, stored[e.message_key],
                                      e.item.text) for e in fresh], now)
+    if steps and fresh:
+        arrivals = [_arrival(e, contacts, threads, stored) for e in fresh]
+        for step in steps:
+            await step.arrived(tx, arrivals, now)
     _announce(tx, fresh, contacts, threads, stored, now)
     await _update_threads(tx, threads.values())
     # An item several requests of the batch carry counts as stored for the first of them.
@@ -307,7 +305,7 @@ async def _upsert_contacts(tx: Tx, entries: list[_Entry], now: datetime
 
 
 async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Contact],
-                   now: datetime) -> dict[tuple[int, str], _ThreadState]:
+                   now: datetime) -> dict[tuple[int, str], ArrivingThread]:
     """The batch's threads, locked: the existing ones, then the new ones created."""
     first = _first_per_thread(entries)
     threads = await _locked_threads(tx, first)
@@ -336,7 +334,7 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
         )
         for row in created:
             contact = contacts[first[(row.channel_id, row.external_key)].contact_key]
-            threads[(row.channel_id, row.external_key)] = _ThreadState(
+            threads[(row.channel_id, row.external_key)] = ArrivingThread(
                 row=dict(row._mapping),
                 author=Contact.model_construct(id=contact.id, name=contact.name,
                                                handle=contact.handle),
@@ -401,7 +399,7 @@ THREAD_QUERY = _thread_query()
 
 
 async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
-                          ) -> dict[tuple[int, str], _ThreadState]:
+                          ) -> dict[tuple[int, str], ArrivingThread]:
     query = (
         THREAD_QUERY.where(_matching(THREAD, "external_key", keys))
         # In id order, so two processes lock shared threads in the same order.
@@ -411,7 +409,7 @@ async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
     found = {}
     for row in await tx.session.execute(query):
         values = row._mapping
-        found[(row.channel_id, row.external_key)] = _ThreadState(
+        found[(row.channel_id, row.external_key)] = ArrivingThread(
             row={c.name: values[c] for c in THREAD.c},
             author=Contact.model_construct(id=row.contact_id, name=row.author_name,
                                            handle=row.author_handle),
@@ -423,13 +421,22 @@ async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
     return found
 
 
+def _arrival(entry: _Entry, contacts: dict[tuple[int, str], _Contact],
+             threads: dict[tuple[int, str], ArrivingThread], stored: dict[tuple[int, str], int]
+             ) -> Arrival:
+    contact = contacts[entry.contact_key]
+    return Arrival(message_id=stored[entry.message_key], channel=entry.channel,
+                   item=entry.item, reading=entry.reading, contact_id=contact.id,
+                   customer_id=contact.customer_id, thread=threads[entry.thread_key])
+
+
 def _user(user_id: int | None, name: str) -> User | None:
     return None if user_id is None else User.model_construct(id=user_id, name=name)
 
 
 async def _insert_messages(tx: Tx, entries: list[_Entry],
                            contacts: dict[tuple[int, str], _Contact],
-                           threads: dict[tuple[int, str], _ThreadState], now: datetime
+                           threads: dict[tuple[int, str], ArrivingThread], now: datetime
                            ) -> dict[tuple[int, str], int]:
     rows = [{
         "thread_id": threads[e.thread_key].row["id"], "channel_id": e.channel.id,
@@ -438,7 +445,7 @@ async def _insert_messages(tx: Tx, entries: list[_Entry],
         "visibility": e.item.visibility, "reply_to_external_id": e.item.reply_to,
         "created_at": e.item.created_at or now, "received_at": now,
         "delivery_status": "received", "delivery_error": None,
-        **_read(e).columns(),
+        **e.reading.columns(),
     } for e in entries]
     inserted = await tx.session.execute(
         _insert(tx, MESSAGE)
@@ -449,13 +456,8 @@ async def _insert_messages(tx: Tx, entries: list[_Entry],
     return {(channel_id, external_id): id_ for id_, channel_id, external_id in inserted}
 
 
-def _read(entry: _Entry) -> Reading:
-    entry.reading = read_message(entry.item.text)
-    return entry.reading
-
-
 def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Contact],
-              threads: dict[tuple[int, str], _ThreadState], stored: dict[tuple[int, str], int],
+              threads: dict[tuple[int, str], ArrivingThread], stored: dict[tuple[int, str], int],
               now: datetime) -> None:
     """Advance each thread item by item, and emit the events the boards follow."""
     for entry in entries:
@@ -501,10 +503,13 @@ _ADVANCED = ("status", "message_count", "last_message_at", "excerpt", "updated_a
              "waiting_since", "sla_due_at")
 
 
-async def _update_threads(tx: Tx, states: Iterable[_ThreadState]) -> None:
+async def _update_threads(tx: Tx, states: Iterable[ArrivingThread]) -> None:
     """One executemany UPDATE for every thread the batch added to (rows locked above)."""
-    params = [{"thread": s.row["id"], **{name: s.row[name] for name in _ADVANCED}}
-              for s in states if s.touched]
+    touched = [s for s in states if s.touched]
+    # Every row of an executemany sets the same columns: what any step changed, for all.
+    columns = set(_ADVANCED).union(*(s.changed for s in touched))
+    params = [{"thread": s.row["id"], **{name: s.row[name] for name in columns}}
+              for s in touched]
     if params:
         await tx.session.execute(update(THREAD).where(THREAD.c.id == bindparam("thread")),
                                  params)

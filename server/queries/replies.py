@@ -73,7 +73,7 @@ async def _answered(session: AsyncSession, approvals: Sequence[Approval]
                    col(Message.id) <= col(Approval.seen_message_id)))
         .correlate(Approval, Thread).scalar_subquery()
     )
-    picked = dict((await session.execute(
+    picked: dict[int, int | None] = dict((await session.execute(
         select(col(Approval.id), newest)
         .join(Thread, col(Thread.id) == col(Approval.thread_id))
         .where(col(Approval.id).in_([a.id for a in approvals]))
@@ -85,7 +85,7 @@ async def _answered(session: AsyncSession, approvals: Sequence[Approval]
         select(Message, Contact).join(Contact, col(Contact.id) == col(Message.contact_id))
         .where(col(Message.id).in_(ids))
     )).all()
-    found = {m.id: AnsweredMessage(id=m.id, author_name=c.name, text=m.text,  # type: ignore[arg-type]
+    found = {m.id: AnsweredMessage(id=m.id, author_name=c.name, text=m.text,
                                    created_at=iso(m.created_at) or "")
              for m, c in rows}
     return {a: found[m] for a, m in picked.items() if m in found}

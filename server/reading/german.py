@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from server.reading.lexicon import load
 
@@ -90,6 +90,9 @@ def _lexicon() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     return words, stems, load("emoji.tsv")
 
 
+# Bounded: the words come from the public. Most posts repeat common words, so the
+# ending-by-ending stem search below runs once per word, not once per post.
+@lru_cache(maxsize=1 << 16)
 def valence(word: str) -> float | None:
     """The lexicon's valence of a lower-case word, through its stem if need be."""
     words, stems, _ = _lexicon()

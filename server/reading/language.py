@@ -7,8 +7,9 @@ language is read as whichever of the two it is closer to.
 
 lingua takes about 0.1 ms of CPU per post, as much as the sentiment. Most posts name their
 language in their little words ("ich", "nicht", "der" or "the", "my", "is"), so a post with
-two or more of one language's and none of the other's is decided by them (a few
-microseconds); lingua reads the rest: short posts, mixed posts, posts without such words.
+two or more of one language's and at most a quarter as many of the other's is decided by
+them (a few microseconds); lingua reads the rest: short posts, mixed posts, posts without
+such words.
 """
 
 from __future__ import annotations
@@ -41,15 +42,18 @@ ENGLISH_WORDS = frozenset((
     "to", "or", "only", "very", "this", "there",
 ))
 _WORD = re.compile(r"[^\W\d_]+")
+CLEAR_MAJORITY = 4
 
 
-def _by_little_words(text: str) -> Language | None:
+def by_little_words(text: str) -> Language | None:
     words = _WORD.findall(text.lower())
     german = sum(1 for word in words if word in GERMAN_WORDS)
     english = sum(1 for word in words if word in ENGLISH_WORDS)
-    if german >= 2 and not english:
+    # One stray word of the other language (a quoted "the", an "i" in a code) does not
+    # make a post mixed: the clear majority decides.
+    if german >= 2 and german >= CLEAR_MAJORITY * english:
         return "de"
-    if english >= 2 and not german:
+    if english >= 2 and english >= CLEAR_MAJORITY * german:
         return "en"
     return None
 
@@ -64,7 +68,7 @@ def detect(text: str) -> Language | None:
     """"de" or "en"; None for a post without letters (only emojis, numbers or a link)."""
     if not any(ch.isalpha() for ch in text):
         return None
-    quick = _by_little_words(text)
+    quick = by_little_words(text)
     if quick is not None:
         return quick
     found = _detector().detect_language_of(text)

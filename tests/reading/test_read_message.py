@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from server.reading import read_message
+from server.reading.language import by_little_words
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,6 +29,17 @@ def label(text: str) -> str:
     ("@Telekom thanks, all sorted 👍", "en"),
 ])
 def test_short_posts_are_read_as_german_or_english(text: str, language: str) -> None:
+    assert read_message(text).language == language
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Ich habe die Rechnung bekommen, aber der Betrag ist falsch. Ref a7", "de"),
+    ("I got the invoice but my total is wrong and nobody answers. Danke", "en"),
+])
+def test_a_stray_word_of_the_other_language_does_not_make_a_post_mixed(
+    text: str, language: str
+) -> None:
+    assert by_little_words(text) == language
     assert read_message(text).language == language
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
 from channels.base import InboundItem
+from server.actions.arrivals import Arrival, ArrivingThread
 from server.actions.ingest import do_ingest
 from server.errors import NotFound
-from server.models import Contact, Message, Thread
+from server.models import Contact, Message, Team, Thread
 from tests.support.inprocess import InProcessDesk, new_item
 
 
@@ -108,3 +111,55 @@ async def test_an_unknown_channel_or_a_bad_signature_stores_nothing(desk: InProc
     assert refused.status_code == 401
     assert (await desk.webhook([new_item()], channel_id=99999)).status_code == 404
     assert await desk.footprint() == before
+
+
+class _Triage:
+    """An ingest step as routing is one: new threads about invoices go to a team, urgent."""
+
+    def __init__(self, team_id: int) -> None:
+        self.team_id = team_id
+        self.seen: list[tuple[int, bool]] = []
+
+    async def arrived(self, tx: Any, arrivals: Sequence[Arrival], now: object) -> None:
+        for arrival in arrivals:
+            self.seen.append((arrival.message_id, arrival.thread.opened))
+            if arrival.thread.opened and "invoice" in arrival.item.text:
+                arrival.thread.set("team_id", self.team_id)
+                arrival.thread.set("priority", "urgent")
+
+
+async def test_an_ingest_step_decides_in_the_transaction_and_the_cards_show_it(
+    desk: InProcessDesk
+) -> None:
+    async with desk.db.write() as tx:
+        team = Team(name="Billing")
+        tx.session.add(team)
+        await tx.session.flush()
+        team_id = team.id
+    assert team_id is not None
+    triage = _Triage(team_id)
+    desk.desk.ingest.steps.append(triage)
+    try:
+        async with desk.capture() as got:
+            stored, _ = await ingest(desk, item("s-1", "My invoice is wrong"),
+                                     item("s-2", "Nice shop", author_id="bo"))
+    finally:
+        desk.desk.ingest.steps.remove(triage)
+
+    assert triage.seen == [(stored[0], True), (stored[1], True)]
+    cards = {e["card"]["excerpt"]: e["card"] for e in got.of("message.added")}
+    assert cards["My invoice is wrong"]["priority"] == "urgent"
+    assert cards["My invoice is wrong"]["team_id"] == team_id
+    assert cards["Nice shop"]["priority"] == "normal"
+    async with desk.db.read() as session:
+        rows = {t.subject: t for t in (await session.scalars(select(Thread))).all()}
+    assert (rows["My invoice is wrong"].team_id, rows["My invoice is wrong"].priority) == (
+        team_id, "urgent")
+    assert (rows["Nice shop"].team_id, rows["Nice shop"].priority) == (None, "normal")
+
+
+def test_an_ingest_step_may_not_set_what_ingest_keeps() -> None:
+    thread = ArrivingThread(row={"id": 1, "message_count": 0}, author=Contact(), holder=None,
+                            assignee=None, customer_last_at=None, opened=True)
+    with pytest.raises(ValueError, match="message_count"):
+        thread.set("message_count", 5)
