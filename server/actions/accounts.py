@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import cache
 
 import anyio
 from argon2 import PasswordHasher
@@ -22,9 +23,14 @@ from server.settings import Settings
 _hasher = PasswordHasher()
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
-# Verifying against a fixed hash for unknown e-mails keeps the timing of both answers alike.
-_DUMMY_HASH = _hasher.hash("not a real password")
 WRONG_LOGIN = N_("Wrong e-mail or password.")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against a fixed hash for unknown e-mails keeps the timing of both answers
+    alike. Made on the first sign-in, not at import: every process would pay for it."""
+    return _hasher.hash("not a real password")
 
 
 async def hash_password(password: str) -> str:
@@ -175,7 +181,7 @@ async def password_matches(stored: str | None, password: str) -> bool:
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

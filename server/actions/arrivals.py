@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from channels.base import InboundItem
 from server.db import Tx
-from server.models import Channel, Contact, User
+from server.models import Channel
 from server.reading import Reading
 
 # What a step may change on a thread; the rest (counts, excerpt, claim) is ingest's own.
@@ -27,14 +27,24 @@ STEP_COLUMNS = frozenset({
 })
 
 
+@dataclass(frozen=True, slots=True)
+class Someone:
+    """A person as a card names them: the author (with a handle), the holder, the assignee.
+    Plain, not a model: ingest makes several per batch, and a model costs ten times more."""
+
+    id: int
+    name: str
+    handle: str | None = None
+
+
 @dataclass
 class ArrivingThread:
     """A thread as the batch leaves it, and what its card shows besides the thread row."""
 
     row: dict[str, Any]  # the thread's columns, advanced item by item
-    author: Contact
-    holder: User | None
-    assignee: User | None
+    author: Someone
+    holder: Someone | None
+    assignee: Someone | None
     customer_last_at: datetime | None
     opened: bool  # created by this batch (its first stored item announces it)
     touched: bool = False
@@ -54,7 +64,7 @@ class ArrivingThread:
     def assign(self, user_id: int | None, name: str = "") -> None:
         """Give the thread to a person (or to nobody), as its card will show."""
         self.set("assignee_id", user_id)
-        self.assignee = None if user_id is None else User.model_construct(id=user_id, name=name)
+        self.assignee = None if user_id is None else Someone(user_id, name)
 
 
 @dataclass(frozen=True)

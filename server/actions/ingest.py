@@ -33,10 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import configure_mappers
 
 from channels.base import InboundItem
-from server.actions.arrivals import Arrival, ArrivingThread, IngestStep
+from server.actions.arrivals import Arrival, ArrivingThread, IngestStep, Someone
 from server.actions.channels import ChannelCache
 from server.actions.customer_intake import NewContact, Written, read_messages, welcome
 from server.actions.windows import aware
@@ -114,9 +113,6 @@ class IngestWriter:
 
     def __init__(self, db: Database, settings: Settings, channels: ChannelCache,
                  steps: Sequence[IngestStep] = ()) -> None:
-        # Cards are built from Thread.model_construct() snapshots, which read through the
-        # ORM's attributes without setting them up: the mappers must be configured.
-        configure_mappers()
         self.db = db
         self.settings = settings
         self.channels = channels
@@ -336,8 +332,7 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
             contact = contacts[first[(row.channel_id, row.external_key)].contact_key]
             threads[(row.channel_id, row.external_key)] = ArrivingThread(
                 row=dict(row._mapping),
-                author=Contact.model_construct(id=contact.id, name=contact.name,
-                                               handle=contact.handle),
+                author=Someone(contact.id, contact.name, contact.handle),
                 holder=None, assignee=None, customer_last_at=None, opened=True,
             )
         # A concurrent process created the rest a moment ago; they are theirs, not new.
@@ -411,8 +406,7 @@ async def _locked_threads(tx: Tx, keys: dict[tuple[int, str], _Entry]
         values = row._mapping
         found[(row.channel_id, row.external_key)] = ArrivingThread(
             row={c.name: values[c] for c in THREAD.c},
-            author=Contact.model_construct(id=row.contact_id, name=row.author_name,
-                                           handle=row.author_handle),
+            author=Someone(row.contact_id, row.author_name, row.author_handle),
             holder=_user(row.claim_holder_id, row.holder_name),
             assignee=_user(row.assignee_id, row.assignee_name),
             customer_last_at=row.customer_last_at, opened=False,
@@ -430,8 +424,8 @@ def _arrival(entry: _Entry, contacts: dict[tuple[int, str], _Contact],
                    customer_id=contact.customer_id, thread=threads[entry.thread_key])
 
 
-def _user(user_id: int | None, name: str) -> User | None:
-    return None if user_id is None else User.model_construct(id=user_id, name=name)
+def _user(user_id: int | None, name: str) -> Someone | None:
+    return None if user_id is None else Someone(user_id, name)
 
 
 async def _insert_messages(tx: Tx, entries: list[_Entry],
@@ -482,21 +476,20 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
             state.customer_last_at = created_at
         state.touched = True
         message_id = stored[entry.message_key]
-        # A read-only snapshot for card_of (model_construct: no validation, no ORM state).
-        thread = Thread.model_construct(**row)
-        tx.audit("message.received", None, thread.id, message_id=message_id,
+        thread_id = row["id"]
+        tx.audit("message.received", None, thread_id, message_id=message_id,
                  channel_id=entry.channel.id)
-        card = card_of(thread, entry.channel, state.author, state.holder, state.assignee,
+        card = card_of(row, entry.channel, state.author, state.holder, state.assignee,
                        state.customer_last_at, state.awaiting_approval, entry.reading)
         if state.opened:
-            tx.emit(event_row(ThreadOpened(card=card), thread_id=thread.id))
+            tx.emit(event_row(ThreadOpened(card=card), thread_id=thread_id))
             state.opened = False
         view = MessageView(
             id=message_id, thread_id=row["id"], direction="in", visibility=item.visibility,
             author_name=item.author_name, text=item.text, created_at=iso(created_at),
             delivery_status="received", reading=reading_view(entry.reading),
         )
-        tx.emit(event_row(MessageAdded(message=view, card=card), thread_id=thread.id))
+        tx.emit(event_row(MessageAdded(message=view, card=card), thread_id=thread_id))
 
 
 _ADVANCED = ("status", "message_count", "last_message_at", "excerpt", "updated_at",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Exists,
@@ -164,14 +164,33 @@ def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
     )
 
 
+class Named(Protocol):
+    """A person on a card: a User, or anything with its id and name."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+
+
+class Handled(Named, Protocol):
+    """A thread's author on a card: a Contact, or anything with its id, name and handle."""
+
+    @property
+    def handle(self) -> str | None: ...
+
+
 def card_of(
-    thread: Thread, channel: Channel, contact: Contact, holder: User | None, assignee: User | None,
-    customer_last_at: datetime | None = None, awaiting_approval: bool = False,
-    reading: Reading | None = None,
+    thread: Mapping[str, Any], channel: Channel, contact: Handled, holder: Named | None,
+    assignee: Named | None, customer_last_at: datetime | None = None,
+    awaiting_approval: bool = False, reading: Reading | None = None,
 ) -> ThreadCard:
-    """The card of models already in hand: the same row `_card_query` would read."""
+    """The card of a thread's columns and models already in hand: the same row
+    `_card_query` would read. Ingest builds a card per message it stores; the columns come
+    as a plain mapping because reading them off a Thread model costs an instrumented
+    attribute lookup each, most of a card's price."""
     return _card_of_row({
-        **{name: getattr(thread, name) for name in _THREAD_FIELDS},
+        **{name: thread[name] for name in _THREAD_FIELDS},
         "channel_id": channel.id, "channel_name": channel.name,
         "network": channel.network, "adapter": channel.adapter,
         "contact_id": contact.id, "contact_name": contact.name, "contact_handle": contact.handle,

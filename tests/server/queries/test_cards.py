@@ -72,6 +72,6 @@ async def test_a_card_from_rows_in_hand_is_the_card_the_query_reads(desk: InProc
         read = (await cards_by_id(session, [card["id"]]))[card["id"]]
     assert channel is not None and contact is not None and newest is not None
     reading = read_message(newest.text)
-    assert card_of(thread, channel, contact, holder, None, customer_last_at,
+    assert card_of(thread.model_dump(), channel, contact, holder, None, customer_last_at,
                    reading=reading) == read
     assert read.holder is not None and read.holder.id == desk.agent.id
