@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from server.models import AuditEntry, Event, utcnow
+from server.models import AuditEntry, Event, NewEvent, utcnow
 
-AfterCommit = Callable[[Sequence[Event]], Awaitable[None]]
+AfterCommit = Callable[[Sequence[NewEvent]], Awaitable[None]]
 
 # Any constant works; it only has to be the same in every process of one desk.
 EVENT_LOCK_KEY = 0x7A4D3E
@@ -54,7 +54,7 @@ class Tx:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self.session = session
         self.dialect = dialect
-        self.events: list[Event] = []
+        self.events: list[NewEvent] = []
         self._audits: list[dict[str, Any]] = []
 
     def audit(
@@ -63,7 +63,7 @@ class Tx:
         self._audits.append({"action": action, "actor_id": actor_id, "thread_id": thread_id,
                              "detail": detail, "at": utcnow()})
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: NewEvent) -> None:
         self.events.append(event)
 
     async def _finish(self) -> None:

@@ -25,7 +25,7 @@ from server.actions.windows import aware
 from server.db import Database, Tx
 from server.events import event_row
 from server.events.escalation import EscalationLinked
-from server.models import Contact, Customer, Event, Message, OutboxItem, Thread, utcnow
+from server.models import Contact, Customer, Message, NewEvent, OutboxItem, Thread, utcnow
 from server.queries.cards import card
 
 log = logging.getLogger("tandem.escalation")
@@ -150,7 +150,7 @@ class EscalationLinker:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def __call__(self, events: Sequence[Event]) -> None:
+    async def __call__(self, events: Sequence[NewEvent]) -> None:
         for event in events:
             payload = event.payload or {}
             if event.type != "message.delivery" or payload.get("status") != "sent":

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from server.models import Event
+from server.models import NewEvent
 
 EVENT_TYPES: dict[str, type[DeskEvent]] = {}
 
@@ -31,13 +31,12 @@ class DeskEvent(Strict):
 
 def event_row(
     event: DeskEvent, *, thread_id: int | None = None, user_id: int | None = None
-) -> Event:
+) -> NewEvent:
     """The row an action writes for this event (its seq comes from the database)."""
     if event.personal and user_id is None:
         raise ValueError(f"{event.type} is personal and needs a user_id")
-    return Event(
-        type=event.type, thread_id=thread_id, user_id=user_id, payload=event.model_dump(mode="json")
-    )
+    return NewEvent(type=event.type, payload=event.model_dump(mode="json"), thread_id=thread_id,
+                    user_id=user_id)
 
 
 def parse_event(event_type: str, payload: dict[str, Any]) -> DeskEvent:

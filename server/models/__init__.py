@@ -16,7 +16,7 @@ from server.models.customers import (
     CustomerNote,
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
-from server.models.log import AuditEntry, DeskSetting, Event
+from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
 from server.models.time import utcnow
@@ -41,6 +41,7 @@ __all__ = [
     "Invitation",
     "LoginFailure",
     "Message",
+    "NewEvent",
     "Note",
     "OutboxItem",
     "Role",

@@ -1,6 +1,8 @@
 """What happened: the audit trail, the event log, and desk-wide switches."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Integer
 from sqlmodel import Field, SQLModel
@@ -34,6 +36,24 @@ class Event(SQLModel, table=True):
     user_id: int | None = None
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+@dataclass(slots=True)
+class NewEvent:
+    """An event an action emits, on its way into the event table with its transaction.
+
+    Plain, not the table model: ingest emits two per stored message, and an Event instance
+    costs ten times more to make (SQLModel inspects its signature and sets each column
+    through the ORM's instrumentation). It has an Event row's attributes; `seq` is set when
+    it is written, and after-commit subscribers get these.
+    """
+
+    type: str
+    payload: dict[str, Any]
+    thread_id: int | None = None
+    user_id: int | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    seq: int | None = None
 
 
 class DeskSetting(SQLModel, table=True):

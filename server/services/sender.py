@@ -21,7 +21,7 @@ from server.actions.outbox import (
     start_sending,
 )
 from server.desk import Desk
-from server.models import Event
+from server.models import NewEvent
 from server.services.rounds import STOP_GRACE_SECONDS, Rounds, stop_within
 
 log = logging.getLogger("tandem.sender")
@@ -48,7 +48,7 @@ class OutboxSender:
         await self._rounds.stop()
         await asyncio.gather(*(stop_within(task, STOP_GRACE_SECONDS) for task in list(self._tasks)))
 
-    async def committed(self, events: Sequence[Event]) -> None:
+    async def committed(self, events: Sequence[NewEvent]) -> None:
         """The after-commit subscriber (create_app's table)."""
         # New work in this process: look now instead of at the next poll. Customers'
         # messages are most of what commits and never need sending: they do not wake it.
@@ -104,7 +104,7 @@ class OutboxSender:
         return await send(job.account, job.ref, job.text, job.idempotency_key)
 
 
-def _outgoing(event: Event) -> bool:
+def _outgoing(event: NewEvent) -> bool:
     if event.type == "message.delivery":
         return True
     message = event.payload.get("message") if event.type == "message.added" else None

@@ -68,7 +68,8 @@ class DeskServer:
                  "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        # Generous: a start takes a second or two, but a busy machine can stretch it tenfold.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"desk server exited:\n{self.log_path.read_text()[-4000:]}")

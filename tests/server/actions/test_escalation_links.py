@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from server.actions.escalation_links import EscalationLinker
-from server.models import Contact, Event, Message, Thread
+from server.models import Contact, Message, NewEvent, Thread
 from tests.fakes.meta_graph import FakeMeta
 from tests.support.inprocess import InProcessDesk
 from tests.support.scenes import facebook_comment, facebook_page, from_meta
@@ -68,9 +68,9 @@ async def test_events_other_than_a_sent_delivery_link_nothing(desk: InProcessDes
     before = await desk.footprint()
     linker = EscalationLinker(desk.db)
 
-    await linker([Event(type="message.delivery", payload={"status": "failed", "message_id": 1}),
-                  Event(type="message.added", payload={})])
+    await linker([NewEvent(type="message.delivery", payload={"status": "failed", "message_id": 1}),
+                  NewEvent(type="message.added", payload={})])
     # A sent delivery of a message that is not in a linked private thread: nothing either.
-    await linker([Event(type="message.delivery", payload={"status": "sent", "message_id": 999})])
+    await linker([NewEvent(type="message.delivery", payload={"status": "sent", "message_id": 999})])
 
     assert await desk.footprint() == before
