@@ -52,6 +52,9 @@ def tandem(args: list[str], env: dict[str, str], check: bool = True) -> subproce
     )
 
 
+START_SECONDS = 120
+
+
 class DeskServer:
     def __init__(self, env: dict[str, str], log_path: Path, extra: dict[str, str] | None = None):
         self.port = free_port()
@@ -68,8 +71,9 @@ class DeskServer:
                  "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
-        # Generous: a start takes a second or two, but a busy machine can stretch it tenfold.
-        deadline = time.monotonic() + 60
+        # Generous: a start takes a second or two, but a busy machine can stretch it
+        # fiftyfold. One that never answers is stopped: left running, it would slow the rest.
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"desk server exited:\n{self.log_path.read_text()[-4000:]}")
@@ -78,6 +82,7 @@ class DeskServer:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
+        self.kill()
         raise RuntimeError(f"desk server did not start:\n{self.log_path.read_text()[-4000:]}")
 
     def stop(self) -> None:
