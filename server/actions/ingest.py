@@ -90,8 +90,10 @@ async def do_ingest(
             raise NotFound("There is no channel %(id)s.", id=channel_id)
     if not items:
         return IngestResult(stored=[], duplicates=0)
+    writer.check_room()  # before the reading: a desk too busy to store spends nothing on it
     # Read here, not in the batch's transaction: the reading is the CPU-heaviest part of an
-    # item, and the transaction holds row locks another process may be waiting for.
+    # item, and the transaction holds row locks another process may be waiting for. Nothing
+    # awaits between the check and the submit, so the room checked is still there.
     readings = [read_message(item.text) for item in items]
     return await writer.submit(_Request(channel, writer.settings, items, readings))
 
@@ -121,9 +123,12 @@ class IngestWriter:
         self.waiting_items = 0
         self.task: asyncio.Task[None] | None = None
 
-    async def submit(self, request: _Request) -> IngestResult:
-        if self.waiting_items >= request.settings.ingest_queue_limit:
+    def check_room(self) -> None:
+        """Raise IngestBusy when more items wait than TANDEM_INGEST_QUEUE_LIMIT."""
+        if self.waiting_items >= self.settings.ingest_queue_limit:
             raise IngestBusy()
+
+    async def submit(self, request: _Request) -> IngestResult:
         request.answer = asyncio.get_running_loop().create_future()
         self.waiting.append(request)
         self.waiting_items += len(request.items)
@@ -499,8 +504,10 @@ _ADVANCED = ("status", "message_count", "last_message_at", "excerpt", "updated_a
 async def _update_threads(tx: Tx, states: Iterable[ArrivingThread]) -> None:
     """One executemany UPDATE for every thread the batch added to (rows locked above)."""
     touched = [s for s in states if s.touched]
-    # Every row of an executemany sets the same columns: what any step changed, for all.
-    columns = set(_ADVANCED).union(*(s.changed for s in touched))
+    # Every row of an executemany sets the same columns: what any step changed, for all (in
+    # a fixed order, so a batch with the same changes reuses the compiled statement).
+    changed = set().union(*(s.changed for s in touched)) - set(_ADVANCED)
+    columns = [*_ADVANCED, *sorted(changed)]
     params = [{"thread": s.row["id"], **{name: s.row[name] for name in columns}}
               for s in touched]
     if params:
