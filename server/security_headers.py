@@ -3,7 +3,6 @@ no framing, no MIME sniffing, no referrer to other sites, and HSTS behind https.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.settings import Settings, origin_of
@@ -44,9 +43,9 @@ class SecurityHeadersMiddleware:
         }
         if settings.base_url.startswith("https://"):
             common["Strict-Transport-Security"] = "max-age=31536000"
-        self.pages = {**common, "Content-Security-Policy": content_security_policy(settings)}
-        self.api_docs = {**common, "Content-Security-Policy":
-                         content_security_policy(settings, api_docs=True)}
+        self.pages = _raw({**common, "Content-Security-Policy": content_security_policy(settings)})
+        self.api_docs = _raw({**common, "Content-Security-Policy":
+                              content_security_policy(settings, api_docs=True)})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,9 +55,17 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    headers.setdefault(name, value)
+                headers = message.get("headers", ())
+                # A response's own header of the same name wins (the API docs page's CSP). A
+                # new list: the response object may be sent again.
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = [*headers, *(p for p in extra if p[0] not in present)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    """ASGI's form of the headers, encoded once rather than on every response."""
+    return [(name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in headers.items()]
