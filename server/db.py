@@ -76,15 +76,17 @@ class Tx:
             await self.session.execute(insert(AUDIT_TABLE), self._audits)
         if not self.events:
             return
-        rows = [{"type": e.type, "thread_id": e.thread_id, "user_id": e.user_id,
-                 "payload": e.payload, "created_at": e.created_at} for e in self.events]
-        # A list of rows becomes one multi-row INSERT, compiled once; RETURNING comes back
-        # in the order of the rows.
-        seqs = (await self.session.execute(
-            insert(EVENT_TABLE).returning(EVENT_TABLE.c.seq, sort_by_parameter_order=True), rows
-        )).scalars().all()
-        for event, seq in zip(self.events, seqs, strict=True):
-            event.seq = seq
+        # SQLite has one writer at a time, and this transaction is it: the seqs are the ones
+        # after the highest ever given (sqlite_sequence, so never one a client saw before),
+        # and the rows go in as one multi-row INSERT. (INSERT .. RETURNING in the rows'
+        # order is sent one row at a time on SQLite.)
+        top = (await self.session.scalar(_SQLITE_LAST_SEQ)) or 0
+        rows = []
+        for seq, e in enumerate(self.events, start=top + 1):
+            e.seq = seq
+            rows.append({"seq": seq, "type": e.type, "thread_id": e.thread_id,
+                         "user_id": e.user_id, "payload": e.payload, "created_at": e.created_at})
+        await self.session.execute(insert(EVENT_TABLE), rows)
 
     async def _finish_postgresql(self) -> None:
         """Audit rows, the event lock and the events in one statement: one round trip, and
@@ -112,6 +114,8 @@ def compact_json(value: Any) -> str:
     """JSON without spaces: how the desk stores event payloads and sends them to boards."""
     return json.dumps(value, separators=(",", ":"))
 
+
+_SQLITE_LAST_SEQ = text("SELECT seq FROM sqlite_sequence WHERE name = 'event'")
 
 # The event lock serializes event writers until commit, so sequence numbers become visible
 # in order: once a client sees seq N, every seq below N is committed or gone. The lock is
