@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     session_days: int = Field(14, gt=0)
     sla_public_minutes: int = Field(60, gt=0)
     sla_private_minutes: int = Field(240, gt=0)
+    # A resolved thread closes after this many days; the customer's message within
+    # reopen_days reopens it, a later one starts a new thread linked to it.
+    close_after_days: float = Field(7.0, gt=0)
+    reopen_days: float = Field(7.0, gt=0)
     # Whether anyone with draft.edit may write the reply of a thread nobody has claimed.
     drafts_open_when_unclaimed: bool = True
     default_language: Literal["en", "de"] = "en"

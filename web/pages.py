@@ -145,7 +145,8 @@ async def thread_page(request: Request) -> Response:
             "others": [others[i].model_dump(mode="json") for i in other_ids if i in others],
             "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
             "users": [{"id": u.id, "name": u.name} for u in people]}
-    return render(request, "thread.html", thread=card, thread_data=data)
+    return render(request, "thread.html", thread=card, thread_data=data,
+                  previous_thread_id=thread.previous_thread_id)
 
 
 async def _name_authors(desk: Desk, messages: list[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, case, or_, select, update
 from sqlmodel import col
 
 from server.actions.windows import aware
@@ -29,6 +29,7 @@ from server.models import Thread, User, utcnow
 from server.models.time import iso
 from server.permissions import Actor
 from server.queries.cards import card
+from server.statuses import TOUCHED
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def _taking(free: ColumnElement[bool]) -> Update:
         update(THREAD)
         .where(THREAD.c.id == bindparam("thread_id"), free)
         .values(claim_holder_id=bindparam("actor_id"), claim_expires_at=bindparam("expires"),
-                claim_token=THREAD.c.claim_token + 1, updated_at=bindparam("now"))
+                claim_token=THREAD.c.claim_token + 1, updated_at=bindparam("now"),
+                # Claimed, a new thread is somebody's work: open.
+                status=case((THREAD.c.status == "new", TOUCHED), else_=THREAD.c.status))
         .returning(THREAD.c.claim_token)
     )
 

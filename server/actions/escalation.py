@@ -39,6 +39,7 @@ from server.queries.cards import card
 from server.queries.customer_language import thread_language
 from server.queries.templates import fill
 from server.starter_templates import HOLDING, holding_default
+from server.statuses import DONE
 
 EXCERPT = 280
 
@@ -154,11 +155,12 @@ async def _private_thread(tx: Tx, public: Thread, contact: Contact) -> tuple[Thr
         select(Thread).where(col(Thread.channel_id) == public.channel_id,
                              col(Thread.external_key) == key))
     if private is not None:
-        if private.status == "resolved":
+        if private.status in DONE:
             private.status = "open"
+            private.resolved_at = None
         return private, False
     private = Thread(
-        channel_id=public.channel_id, external_key=key, visibility="private",
+        channel_id=public.channel_id, external_key=key, visibility="private", status="open",
         contact_id=contact.id,  # type: ignore[arg-type]
         customer_id=public.customer_id, subject=public.subject, team_id=public.team_id,
         assignee_id=public.assignee_id, priority=public.priority, reason=public.reason,
@@ -237,9 +239,10 @@ async def do_back_to_public(
             raise Invalid("%(network)s does not let the desk answer publicly.",
                           network=channel.network)
         outcome, made_id = await public_reply(tx, actor, public, channel.network, text)
-        resolved = resolve and private.status != "resolved"
+        resolved = resolve and private.status not in DONE
         if resolved:
             private.status = "resolved"
+            private.resolved_at = utcnow()
             private.waiting_since = private.sla_due_at = None
             release_claim(private)
         private.updated_at = utcnow()

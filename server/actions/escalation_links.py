@@ -27,6 +27,7 @@ from server.events import event_row
 from server.events.escalation import EscalationLinked
 from server.models import Contact, Customer, Message, NewEvent, OutboxItem, Thread, utcnow
 from server.queries.cards import card
+from server.statuses import DONE
 
 log = logging.getLogger("tandem.escalation")
 ATTEMPTS = 3
@@ -111,11 +112,13 @@ async def _relink(tx: Tx, thread_id: int, recipient: str) -> None:
         existing.message_count += thread.message_count
         existing.last_message_at = max(aware(existing.last_message_at),
                                        aware(thread.last_message_at))
-        if existing.status == "resolved":
+        if existing.status in DONE:
             existing.status = "open"
+            existing.resolved_at = None
         thread.message_count = 0
         thread.public_thread_id = None
         thread.status = "resolved"
+        thread.resolved_at = utcnow()
         changed.append(existing)
     await tx.session.flush()
     tx.audit("escalation.linked", None, thread.id, recipient_id=recipient,

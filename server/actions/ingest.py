@@ -47,6 +47,7 @@ from server.models.time import iso
 from server.queries.cards import awaiting_approval, card_of, customer_last_at, reading_view
 from server.reading import Reading, read_message
 from server.settings import Settings
+from server.statuses import REOPENED_BY_CUSTOMER
 
 EXCERPT = 280
 BATCH_ITEMS = 100  # items per transaction, at most (a larger webhook goes alone)
@@ -314,6 +315,7 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
         first = _first_per_thread(entries)  # some entries moved to the thread they answer
         threads.update(await _locked_threads(
             tx, {key: entry for key, entry in first.items() if key not in threads}))
+    previous = await _retire_closed(tx, threads, first, now)
     missing = [key for key in first if key not in threads]
     if missing:
         rows = []
@@ -322,10 +324,11 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
             contact = contacts[first[key].contact_key]
             rows.append({
                 "channel_id": key[0], "external_key": key[1], "visibility": item.visibility,
-                "status": "open", "priority": "normal", "tags": [], "contact_id": contact.id,
+                "status": "new", "priority": "normal", "tags": [], "contact_id": contact.id,
                 "customer_id": contact.customer_id, "subject": item.text[:EXCERPT],
                 "excerpt": "", "claim_token": 0, "created_at": now, "updated_at": now,
                 "last_message_at": now, "message_count": 0,
+                "previous_thread_id": previous.get(key),
             })
         created = await tx.session.execute(
             _insert(tx, THREAD)
@@ -345,6 +348,31 @@ async def _threads(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str]
         if late:
             threads.update(await _locked_threads(tx, late))
     return threads
+
+
+async def _retire_closed(tx: Tx, threads: dict[tuple[int, str], ArrivingThread],
+                         first: dict[tuple[int, str], _Entry], now: datetime
+                         ) -> dict[tuple[int, str], int]:
+    """Closed threads (and those resolved longer than the reopen window) do not reopen: they
+    give up their key, so the customer's new message starts a thread of its own, linked to
+    them. Returns the retired thread's id by the key it gave up. (Rows locked above.)"""
+    retired: dict[tuple[int, str], int] = {}
+    for key, state in list(threads.items()):
+        row = state.row
+        if row["status"] == "closed" or (
+            row["status"] == "resolved" and row["resolved_at"] is not None
+            and aware(now) - aware(row["resolved_at"])
+            > timedelta(days=first[key].settings.reopen_days)
+        ):
+            retired[key] = row["id"]
+            del threads[key]
+    if retired:
+        await tx.session.execute(
+            update(THREAD).where(THREAD.c.id == bindparam("thread"))
+            .values(status="closed", external_key=bindparam("retired_key")),
+            [{"thread": id_, "retired_key": f"{key[1]}~{id_}"[:255]}
+             for key, id_ in retired.items()])
+    return retired
 
 
 def _first_per_thread(entries: list[_Entry]) -> dict[tuple[int, str], _Entry]:
@@ -463,8 +491,9 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
         state = threads[entry.thread_key]
         row, item = state.row, entry.item
         created_at = item.created_at or now
-        if row["status"] == "resolved":
+        if row["status"] in REOPENED_BY_CUSTOMER:
             row["status"] = "open"
+            row["resolved_at"] = None
         row["message_count"] += 1
         row["last_message_at"] = created_at
         row["excerpt"] = " ".join(item.text.split())[:EXCERPT]
@@ -498,7 +527,7 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
 
 
 _ADVANCED = ("status", "message_count", "last_message_at", "excerpt", "updated_at",
-             "waiting_since", "sla_due_at")
+             "waiting_since", "sla_due_at", "resolved_at")
 
 
 async def _update_threads(tx: Tx, states: Iterable[ArrivingThread]) -> None:

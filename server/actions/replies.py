@@ -128,7 +128,11 @@ def _state_event(tx: Tx, thread_id: int, draft: Draft, reason: str, approval_id:
 
 
 async def announce_request(tx: Tx, approval: Approval) -> None:
-    """Every approvals queue adds the request; boards mark the thread as awaiting approval."""
+    """Every approvals queue adds the request; boards mark the thread as awaiting approval,
+    and a thread being worked on is pending approval until the reply is decided."""
+    thread = await tx.session.get(Thread, approval.thread_id)
+    if thread is not None and thread.status in ("new", "open"):
+        thread.status = "pending_approval"
     await tx.session.flush()
     tx.emit(event_row(ApprovalRequested(approval=await approval_view(tx.session, approval),
                                         card=await card(tx.session, approval.thread_id)),
@@ -137,6 +141,11 @@ async def announce_request(tx: Tx, approval: Approval) -> None:
 
 async def _decided(tx: Tx, approval: Approval, actor: Actor, notify: bool) -> None:
     """Tell every queue, and (for a decision by someone else) each author personally."""
+    if approval.status in ("rejected", "withdrawn"):
+        # Nothing waits for a supervisor any more: the reply is work again.
+        thread = await tx.session.get(Thread, approval.thread_id)
+        if thread is not None and thread.status == "pending_approval":
+            thread.status = "open"
     await tx.session.flush()
     view = await approval_view(tx.session, approval)
     tx.emit(event_row(ApprovalDecided(approval=view, card=await card(tx.session, view.thread_id)),

@@ -8,7 +8,8 @@ from server.errors import Invalid
 from server.events import ThreadStatusChanged, UserRef, event_row
 from server.models import utcnow
 from server.permissions import Actor
-from server.queries.cards import PRIORITIES, STATUSES, card
+from server.queries.cards import PRIORITIES, card
+from server.statuses import DONE, status_named
 
 MAX_TAGS = 20
 
@@ -30,8 +31,8 @@ async def do_update_thread(
     tags: list[str] | None = None,
     reason: str | None = None,
 ) -> None:
-    if status is not None and status not in STATUSES:
-        raise Invalid("Unknown status %(value)s.", value=status)
+    if status is not None:
+        status = status_named(status)
     if priority is not None and priority not in PRIORITIES:
         raise Invalid("Unknown priority %(value)s.", value=priority)
     clean_tags = check_tags(tags) if tags is not None else None
@@ -50,7 +51,13 @@ async def do_update_thread(
         if not changes:
             return
         thread.updated_at = utcnow()
-        if changes.get("status") == "resolved":
+        if "status" in changes:
+            # The close-after and reopen windows count from here.
+            if status not in DONE:
+                thread.resolved_at = None
+            elif thread.resolved_at is None:
+                thread.resolved_at = thread.updated_at
+        if changes.get("status") in DONE:
             # A solved thread no longer waits; its SLA clock stops.
             thread.waiting_since = None
             thread.sla_due_at = None

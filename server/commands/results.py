@@ -201,7 +201,7 @@ class CrisisAnswer(Result):
 
 
 class AfterReplyAnswer(Result):
-    status: Literal["open", "pending", "resolved"]
+    status: Literal["open", "waiting", "resolved"]
 
 
 class PolicyAnswer(Result):

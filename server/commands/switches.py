@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from server.actions.after_reply import AfterReply, after_reply, do_set_after_reply
+from server.actions.after_reply import after_reply, do_set_after_reply
 from server.actions.reply_policy import (
     MAX_CRISIS_MESSAGE,
     MAX_RULES,
@@ -57,7 +57,8 @@ class PolicyInput(Policy):
 
 
 class AfterReplyInput(CommandInput):
-    status: AfterReply = Field(description="open: the status stays as it is")
+    status: Literal["open", "waiting", "resolved", "pending"] = Field(
+        description="open: the thread stays open; pending: the former name of waiting")
 
 
 async def get_after_reply(call: Call, _: NoInput) -> dict[str, object]:

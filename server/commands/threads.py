@@ -20,21 +20,21 @@ from server.commands.results import (
     Updated,
 )
 from server.errors import ClaimHeld, Conflict, NotFound
-from server.queries.cards import PRIORITIES, STATUSES, BoardFilter, board_cards, cards_by_id
+from server.queries.cards import PRIORITIES, BoardFilter, board_cards, cards_by_id
 from server.queries.threads import thread_messages
+from server.statuses import Named, NamedOrAll
 
 # Thread.reason's column length.
 REASON_LENGTH = 64
-Status = Literal["open", "pending", "resolved"]
 Priority = Literal["low", "normal", "high", "urgent"]
-assert set(STATUSES) == set(get_args(Status)) and set(PRIORITIES) == set(get_args(Priority))
+assert set(PRIORITIES) == set(get_args(Priority))
 
 
 class ThreadListInput(CommandInput):
     network: Annotated[str, Chars(32)] | None = Field(
         None, description="facebook, instagram, x, ...")
-    status: Literal["open", "pending", "resolved", "all"] | None = Field(
-        None, description="default: open and pending")
+    status: NamedOrAll | None = Field(
+        None, description="default: all but resolved and closed; pending: waiting")
     visibility: Literal["public", "private"] | None = None
     mine: AnyFlag = Field(None, description="claimed by or assigned to the caller")
     unclaimed: AnyFlag = Field(None, description="nobody holds it")
@@ -56,7 +56,7 @@ class AssignInput(ThreadRef):
 
 
 class UpdateInput(ThreadRef):
-    status: Status | None = None
+    status: Named | None = Field(None, description="pending: the former name of waiting")
     priority: Priority | None = None
     tags: list[Annotated[str, Chars(40)]] | None = Field(None, max_length=MAX_TAGS)
     reason: Annotated[str, Chars(REASON_LENGTH)] | None = Field(

@@ -66,7 +66,8 @@ class Thread(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channel.id")
     external_key: str = Field(max_length=255)
     visibility: str = Field(max_length=8)  # public | private
-    status: str = Field(default="open", max_length=16)  # open | pending | resolved
+    # new | open | waiting | pending_approval | resolved | closed (server/statuses.py)
+    status: str = Field(default="new", max_length=16)
     priority: str = Field(default="normal", max_length=16)  # low | normal | high | urgent
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str | None = Field(default=None, max_length=64)  # contact reason, for statistics
@@ -91,6 +92,10 @@ class Thread(SQLModel, table=True):
     waiting_since: datetime | None = None
     sla_due_at: datetime | None = None
     message_count: int = 0
+    # When it was resolved: it closes, and stops reopening, so many days later.
+    resolved_at: datetime | None = None
+    # The closed thread whose customer wrote again, which this thread carries on.
+    previous_thread_id: int | None = Field(default=None, foreign_key="thread.id")
 
 
 class Message(SQLModel, table=True):

@@ -31,8 +31,8 @@ from server.models.replies import OPEN_APPROVAL
 from server.models.time import iso
 from server.permissions import Actor
 from server.reading import Reading
+from server.statuses import DONE, status_named
 
-STATUSES = ("open", "pending", "resolved")
 PRIORITIES = ("low", "normal", "high", "urgent")
 VISIBILITIES = ("public", "private")
 
@@ -45,7 +45,7 @@ _latest_in = aliased(Message, name="latest_in")
 @dataclass(frozen=True)
 class BoardFilter:
     network: str | None = None
-    status: str | None = None  # None: everything not resolved
+    status: str | None = None  # None: everything not resolved or closed
     mine: bool = False
     unclaimed: bool = False
     team_id: int | None = None
@@ -238,9 +238,9 @@ async def board_cards(
     if flt.status == "all":
         pass
     elif flt.status:
-        query = query.where(col(Thread.status) == flt.status)
+        query = query.where(col(Thread.status) == status_named(flt.status))
     else:
-        query = query.where(col(Thread.status) != "resolved")
+        query = query.where(col(Thread.status).not_in(DONE))
     if flt.network:
         query = query.where(col(Channel.network) == flt.network)
     if flt.mine:

@@ -77,10 +77,10 @@ def test_claim_release_take_over_and_status_on_the_thread_page(desk: Desk, api: 
     expect(a.locator("#toasts")).to_contain_text(f"{boss.name} took over")
     expect(a.get_by_role("button", name="Take over")).to_be_hidden()  # agents may not
 
-    s.get_by_label("Status").select_option("pending")
+    s.get_by_label("Status").select_option("waiting")
 
-    expect(a.locator("#thread-status")).to_have_text("pending", timeout=LIVE_MS)
-    expect(a.get_by_label("Status")).to_have_value("pending")
+    expect(a.locator("#thread-status")).to_have_text("waiting on customer", timeout=LIVE_MS)
+    expect(a.get_by_label("Status")).to_have_value("waiting")
 
     s.get_by_label("assigned to").select_option(label=agent.name)
 

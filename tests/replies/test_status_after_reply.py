@@ -1,5 +1,6 @@
 """Where a thread stands after the work: resolving releases the claim, and a sent reply
-moves an open thread to the status the desk chose (pending unless set otherwise)."""
+moves an open thread to the status the desk chose (waiting on the customer unless set
+otherwise; "pending", its former name, is still understood)."""
 
 from __future__ import annotations
 
@@ -40,16 +41,16 @@ async def test_a_sent_reply_moves_an_open_thread_to_the_desks_choice(
 ) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel = reply_channel(api, network)
-    assert api.call(agent, "GET", "/api/after-reply").json() == {"status": "pending"}
+    assert api.call(agent, "GET", "/api/after-reply").json() == {"status": "waiting"}
     refused = api.call(agent, "PUT", "/api/after-reply", json={"status": "resolved"})
-    wrong = api.call(supervisor, "PUT", "/api/after-reply", json={"status": "waiting"})
+    wrong = api.call(supervisor, "PUT", "/api/after-reply", json={"status": "closed"})
     assert refused.status_code == 403
     assert (wrong.status_code, wrong.json()["error"]["name"]) == (400, "status")
 
     default = conversation(api, channel, agent, "Wann kommt der Techniker?", "private")
     await write_draft(server.url, api, agent, default.thread_id, "Morgen zwischen 8 und 12.")
     assert submit(api, agent, default.thread_id).json()["status"] == "sent"
-    assert card(api, agent, default.thread_id)["status"] == "pending"
+    assert card(api, agent, default.thread_id)["status"] == "waiting"
 
     chosen = api.call(supervisor, "PUT", "/api/after-reply", json={"status": "resolved"})
     assert chosen.json() == {"status": "resolved"}
@@ -61,4 +62,5 @@ async def test_a_sent_reply_moves_an_open_thread_to_the_desks_choice(
         after = card(api, agent, talk.thread_id)
         assert (after["status"], after["holder"]) == ("resolved", None)
     finally:
-        api.call(supervisor, "PUT", "/api/after-reply", json={"status": "pending"})
+        former = api.call(supervisor, "PUT", "/api/after-reply", json={"status": "pending"})
+        assert former.json() == {"status": "waiting"}

@@ -42,7 +42,7 @@ async def test_a_new_item_opens_a_thread_and_tells_every_board(desk: InProcessDe
     assert got.types == ["thread.opened", "message.added"]
     card = got.one("message.added")["card"]
     assert card["excerpt"] == "My parcel is late"  # whitespace folded
-    assert card["message_count"] == 1 and card["status"] == "open"
+    assert card["message_count"] == 1 and card["status"] == "new"
     assert card["sla_due_at"] is not None
     assert got.one("message.added")["message"]["id"] == stored[0]
 

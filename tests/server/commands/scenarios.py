@@ -273,7 +273,7 @@ async def hand_over(desk: InProcessDesk, _: Fakes) -> Act:
 
 
 async def after_reply_set(desk: InProcessDesk, _: Fakes) -> Act:
-    # "pending" is the default: the scenarios after this one answer as before.
+    # "pending" is the former name of the default (waiting): later scenarios answer as before.
     return rest(desk, "supervisor", "PUT", "/api/after-reply", status="pending")
 
 

@@ -36,7 +36,9 @@ const PAGE_RETRY_MS = 3000;
 
 // Resolved threads leave the board; a new message reopens them. Each card held gets _t
 // (its sort key) and _hay (its search text).
-const cards = new CardSet({ keep: (card) => card.status !== "resolved" });
+// Done work (resolved, closed) leaves the default view.
+const DONE = ["resolved", "closed"];
+const cards = new CardSet({ keep: (card) => !DONE.includes(card.status) });
 let loading = !data.complete; // pages of older threads are still to come
 let shown = []; // the cards passing the filters, newest activity first
 let filter = readFilter();
@@ -100,7 +102,7 @@ function readFilter() {
 }
 
 function matches(card) {
-  if (filter.status ? card.status !== filter.status : card.status === "resolved") return false;
+  if (filter.status ? card.status !== filter.status : DONE.includes(card.status)) return false;
   if (filter.network && card.network !== filter.network) return false;
   if (filter.visibility && card.visibility !== filter.visibility) return false;
   if (filter.sentiment && (card.reading ? card.reading.label : "") !== filter.sentiment) return false;
