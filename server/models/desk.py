@@ -91,6 +91,8 @@ class Thread(SQLModel, table=True):
     waiting_since: datetime | None = None
     sla_due_at: datetime | None = None
     message_count: int = 0
+    # The incident its complaints were grouped into (server/incidents/), if any.
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
 
 
 class Message(SQLModel, table=True):
