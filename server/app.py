@@ -33,6 +33,7 @@ from server.db import Database
 from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
+from server.incidents.step import IncidentGrouping
 from server.pauses import freeze_startup_objects
 from server.rate_limits import RateLimitMiddleware
 from server.routes import commands, documents, health, network_webhooks, webhooks
@@ -74,7 +75,8 @@ def build_desk(settings: Settings, bus: Bus) -> Desk:
     return Desk(
         settings=settings, db=db, bus=bus, box=box,
         adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
-        ingest=IngestWriter(db, settings, channels), claims=ClaimCoalescer(db),
+        ingest=IngestWriter(db, settings, channels, steps=[IncidentGrouping()]),
+        claims=ClaimCoalescer(db),
     )
 
 

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.users": "Manage users and roles",
     "admin.channels": "Connect and manage channels",
     "admin.attributes": "Define customer attributes",
+    "incident.manage": "Rename, merge, split and close incidents",
 }
 
 _AGENT = [
@@ -37,7 +38,7 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     "supervisor": [
         *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
-        "template.manage", "crisis.toggle", "report.view",
+        "template.manage", "crisis.toggle", "report.view", "incident.manage",
     ],
     "service agent": [*_AGENT, "customer.merge"],
     "marketing agent": [*_AGENT, "publish.post", "template.manage"],

@@ -17,6 +17,7 @@ from server.desk import Desk
 from server.errors import DeskError, Unauthenticated
 from server.models import Contact, Team, Thread, User
 from server.queries.cards import BoardFilter, board_cards, cards_by_id
+from server.queries.incidents import list_incidents
 from server.queries.threads import thread_messages
 from server.routes.common import desk_of
 from web.forms import error_text
@@ -75,6 +76,7 @@ async def logout(request: Request) -> Response:
 # The cards embedded in the board page: more than a tall screen shows, so the page paints
 # at once whatever the desk holds; board.js loads the rest through /api/threads.
 FIRST_SCREENFUL = 200
+INCIDENTS_LISTED = 50  # open incidents in the board's filter
 
 
 async def board(request: Request) -> Response:
@@ -93,6 +95,7 @@ async def board(request: Request) -> Response:
             select(col(User.id), col(User.name)).where(col(User.active))
         )).all()
         teams = (await session.scalars(select(Team).order_by(col(Team.name)))).all()
+        incidents = await list_incidents(session, "open", INCIDENTS_LISTED)
     data = {
         "seq": seq,
         "threads": [c.model_dump(mode="json") for c in cards],
@@ -102,7 +105,7 @@ async def board(request: Request) -> Response:
         "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
         "users": [{"id": u.id, "name": u.name} for u in users],
     }
-    return render(request, "board.html", board_data=data, teams=teams)
+    return render(request, "board.html", board_data=data, teams=teams, incidents=incidents)
 
 
 async def thread_page(request: Request) -> Response:

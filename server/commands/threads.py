@@ -43,6 +43,7 @@ class ThreadListInput(CommandInput):
         None, description="text in the excerpt, the author's name or handle")
     sentiment: Literal["negative", "neutral", "positive"] | None = Field(
         None, description="the sentiment of the thread's newest inbound message")
+    incident: Id | None = Field(None, description="only threads of this incident")
     limit: int = Field(500, ge=1, le=5000)
     before: Id | None = Field(None, description="only thread ids below this one")
 
@@ -74,7 +75,8 @@ async def list_threads(call: Call, data: ThreadListInput) -> ThreadList | dict[s
     flt = BoardFilter(
         network=data.network, status=data.status, mine=bool(data.mine),
         unclaimed=bool(data.unclaimed), team_id=data.team, visibility=data.visibility,
-        q=(data.q or "").strip() or None, sentiment=data.sentiment, limit=data.limit,
+        q=(data.q or "").strip() or None, sentiment=data.sentiment,
+        incident_id=data.incident, limit=data.limit,
         before_id=data.before,
     )
     # Read the stream's position first: the cards are then at least as new as `seq`.

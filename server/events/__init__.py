@@ -25,6 +25,7 @@ from server.events.customers import (
 )
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
+from server.events.incidents import IncidentChanged, IncidentView
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -60,6 +61,8 @@ __all__ = [
     "DraftInvited",
     "DraftUninvited",
     "EscalationLinked",
+    "IncidentChanged",
+    "IncidentView",
     "Mentioned",
     "MessageAdded",
     "MessageDelivery",

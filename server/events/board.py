@@ -62,6 +62,8 @@ class ThreadCard(Strict):
     awaiting_approval: bool = False
     # The reading of the thread's newest inbound message: how the customer sounded last.
     reading: ReadingView | None = None
+    # The incident its complaints were grouped into (server/incidents/).
+    incident_id: int | None = None
 
 
 class ReplyAuthor(Strict):

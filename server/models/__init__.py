@@ -16,6 +16,7 @@ from server.models.customers import (
     CustomerNote,
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
+from server.models.incidents import Incident, IncidentPost
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
@@ -38,6 +39,8 @@ __all__ = [
     "DeskSetting",
     "Draft",
     "Event",
+    "Incident",
+    "IncidentPost",
     "Invitation",
     "LoginFailure",
     "Message",

@@ -96,6 +96,8 @@ class Thread(SQLModel, table=True):
     resolved_at: datetime | None = None
     # The closed thread whose customer wrote again, which this thread carries on.
     previous_thread_id: int | None = Field(default=None, foreign_key="thread.id")
+    # The incident its complaints were grouped into (server/incidents/), if any.
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
 
 
 class Message(SQLModel, table=True):

@@ -52,6 +52,7 @@ class BoardFilter:
     visibility: str | None = None
     q: str | None = None
     sentiment: str | None = None  # of the newest inbound message: negative|neutral|positive
+    incident_id: int | None = None
     limit: int = 500
     before_id: int | None = None
 
@@ -60,7 +61,7 @@ class BoardFilter:
 _THREAD_FIELDS = (
     "id", "visibility", "status", "priority", "tags", "reason", "customer_id", "excerpt",
     "team_id", "claim_token", "private_thread_id", "public_thread_id", "created_at",
-    "last_message_at", "waiting_since", "sla_due_at", "message_count",
+    "last_message_at", "waiting_since", "sla_due_at", "message_count", "incident_id",
 )
 
 
@@ -160,6 +161,7 @@ def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
         awaiting_approval=bool(row["awaiting_approval"]),
         reading=reading_view(stored_reading(row["reading_language"], row["reading_score"],
                                             row["reading_label"])),
+        incident_id=row["incident_id"],
         **open_for.as_card_fields(),
     )
 
@@ -265,6 +267,8 @@ async def board_cards(
     if flt.sentiment:
         query = query.join(_latest_in, col(_latest_in.id) == latest_inbound_id()).where(
             col(_latest_in.sentiment_label) == flt.sentiment)
+    if flt.incident_id is not None:
+        query = query.where(col(Thread.incident_id) == flt.incident_id)
     if flt.before_id is not None:
         query = query.where(col(Thread.id) < flt.before_id)
     order: list[UnaryExpression[Any]] = [col(Thread.last_message_at).desc()] if by_activity else []

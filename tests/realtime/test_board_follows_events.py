@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.events import EVENT_TYPES, parse_event
+from server.incidents.grouping import SEED_SIZE
 from tests.customers.desk import customer_actions
 from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
@@ -86,6 +87,10 @@ async def test_every_action_keeps_the_board_true(
         *answering_actions(server, api, supervisor, agent, channel, socket),
         *escalation_actions(api, agent, supervisor, fake_meta),
         *customer_actions(api, agent, channel),
+        # Near-duplicate complaints open an incident: its event names it on their cards.
+        (supervisor, lambda: asyncio.to_thread(api.ingest, channel, *(
+            item("Doppelte Abbuchung vom Konto, Lastschrift zweimal eingezogen")
+            for _ in range(SEED_SIZE)))),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)

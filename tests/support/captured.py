@@ -64,10 +64,16 @@ class Captured:
 
 def apply(board: Board, events: list[dict[str, Any]]) -> Board:
     """What a board does with events (web/static/js/stream.js, CardSet without a filter):
-    an event with a card replaces that thread's card; the others change no card."""
+    an event with a card replaces that thread's card; an incident's event names its incident
+    on the cards of the threads that joined it; the others change no card."""
     after = dict(board)
     for event in events:
         card = event["payload"].get("card")
         if card is not None:
             after[card["id"]] = card
+        if event["type"] == "incident.changed":
+            incident_id = event["payload"]["incident"]["id"]
+            for thread_id in event["payload"]["joined"]:
+                if thread_id in after:
+                    after[thread_id] = {**after[thread_id], "incident_id": incident_id}
     return after

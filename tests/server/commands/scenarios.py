@@ -12,10 +12,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from server.incidents.grouping import SEED_SIZE
 from server.queries.cards import BoardFilter, board_cards
 from tests.fakes.meta_graph import FakeMeta
 from tests.fakes.x_api import FakeX
 from tests.support.captured import Board, apply
+from tests.support.incidents import alike, complaints
 from tests.support.inprocess import InProcessDesk, new_item
 from tests.support.scenes import (
     claimed,
@@ -31,6 +33,7 @@ from tests.support.scenes import (
 )
 
 Act = Callable[[], Awaitable[Any]]
+INCIDENT_TEXT = "Doppelte Abbuchung vom Konto, Lastschrift zweimal eingezogen"
 Arrange = Callable[[InProcessDesk, "Fakes"], Awaitable[Act]]
 
 
@@ -150,6 +153,37 @@ async def retry(desk: InProcessDesk, _: Fakes) -> Act:
 
 async def crisis(desk: InProcessDesk, _: Fakes) -> Act:
     return rest(desk, "supervisor", "POST", "/api/crisis", on=True, message="outage")
+
+
+async def grouped(desk: InProcessDesk, _: Fakes) -> Act:
+    await alike(desk, INCIDENT_TEXT, SEED_SIZE - 1)
+
+    async def act() -> Any:
+        return await desk.webhook([new_item(INCIDENT_TEXT)])
+    return act
+
+
+async def incident_rename(desk: InProcessDesk, _: Fakes) -> Act:
+    incident_id = await complaints(desk, INCIDENT_TEXT)
+    return rest(desk, "supervisor", "PATCH", f"/api/incidents/{incident_id}", title="Debit")
+
+
+async def incident_merge(desk: InProcessDesk, _: Fakes) -> Act:
+    one = await complaints(desk, INCIDENT_TEXT)
+    other = await complaints(desk, "Internet Störung in Verden, Router offline seit Stunden")
+    return rest(desk, "supervisor", "POST", f"/api/incidents/{other}/merge", into=one)
+
+
+async def incident_split(desk: InProcessDesk, _: Fakes) -> Act:
+    incident_id = await complaints(desk, INCIDENT_TEXT)
+    found = await desk.ok(desk.admin, "GET", "/api/threads", params={"incident": incident_id})
+    return rest(desk, "supervisor", "POST", f"/api/incidents/{incident_id}/split",
+                thread_ids=[found["threads"][0]["id"]], title="The first one")
+
+
+async def incident_close(desk: InProcessDesk, _: Fakes) -> Act:
+    incident_id = await complaints(desk, INCIDENT_TEXT)
+    return rest(desk, "supervisor", "POST", f"/api/incidents/{incident_id}/close")
 
 
 async def policy(desk: InProcessDesk, _: Fakes) -> Act:
@@ -347,6 +381,9 @@ SCENARIOS: dict[str, Arrange] = {
     "customer.merge": customer_merge, "customer.split": customer_split,
     "attribute.create": attribute_create, "attribute.update": attribute_update,
     "attribute.delete": attribute_delete,
+    "ingest/grouped into an incident": grouped, "incident.rename": incident_rename,
+    "incident.merge": incident_merge, "incident.split": incident_split,
+    "incident.close": incident_close,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
@@ -354,7 +391,7 @@ NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "te
            "user.create", "user.update", "token.create", "token.create_own", "channel.create",
            "draft.invite", "draft.uninvite", "note.add", "reply.hand_over", "after_reply.set",
            "customer.update", "customer.note_add", "attribute.create", "attribute.update",
-           "attribute.delete"}
+           "attribute.delete", "incident.rename", "incident.close"}
 
 
 async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str
@@ -366,7 +403,8 @@ async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str
         await act()
     after = await snapshot(desk)
     assert apply(before, got.events) == after, f"{name}: the board and its events differ"
-    carded = [e["type"] for e in got.events if "card" in e["payload"]]
+    carded = [e["type"] for e in got.events
+              if "card" in e["payload"] or e["payload"].get("joined")]
     if name.split("/")[0] in NO_CARD:
         assert before == after and not carded, f"{name} changed cards: {carded}"
     else:

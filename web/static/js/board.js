@@ -96,6 +96,7 @@ function readFilter() {
     visibility: form.elements.visibility.value,
     sentiment: form.elements.sentiment.value,
     team: form.elements.team.value ? Number(form.elements.team.value) : null,
+    incident: form.elements.incident.value ? Number(form.elements.incident.value) : null,
     mine: form.elements.mine.checked,
     unclaimed: form.elements.unclaimed.checked,
   };
@@ -107,6 +108,7 @@ function matches(card) {
   if (filter.visibility && card.visibility !== filter.visibility) return false;
   if (filter.sentiment && (card.reading ? card.reading.label : "") !== filter.sentiment) return false;
   if (filter.team !== null && card.team_id !== filter.team) return false;
+  if (filter.incident !== null && card.incident_id !== filter.incident) return false;
   if (filter.unclaimed && card.holder) return false;
   if (filter.mine && !((card.holder && card.holder.id === me.id) ||
                        (card.assignee && card.assignee.id === me.id))) return false;

@@ -84,17 +84,27 @@ export class CardSet {
   /**
    * A batch of fresh events (Stream.take). Each thread changes once, to the newest card of
    * the batch: a compact batch (`cards=newest`) carries it only in the thread's last event
-   * with a card, and the earlier ones name it with `card_in`.
+   * with a card, and the earlier ones name it with `card_in`. An incident's event names its
+   * incident on the cards of the threads that joined it.
    */
   apply(events) {
     const newest = new Map(); // thread id -> [card, seq], the batch's last card for it
     for (const event of events) {
       const card = event.payload && event.payload.card;
       if (card && typeof card.id === "number") newest.set(card.id, [card, event.seq]);
+      else if (event.type === "incident.changed") this.joined(event, newest);
     }
     const changes = [];
     for (const [card, seq] of newest.values()) this.offer(card, seq, changes);
     return changes;
+  }
+
+  joined(event, newest) {
+    const incidentId = event.payload.incident.id;
+    for (const id of event.payload.joined) {
+      const known = newest.has(id) ? newest.get(id)[0] : this.cards.get(id);
+      if (known) newest.set(id, [{ ...known, incident_id: incidentId }, event.seq]);
+    }
   }
 
   offer(card, seq, changes) {
