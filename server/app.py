@@ -41,6 +41,7 @@ from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
+from server.services.listening import ListeningService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -93,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
-    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk)]
+    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
+                             ListeningService(desk)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.users": "Manage users and roles",
     "admin.channels": "Connect and manage channels",
     "admin.attributes": "Define customer attributes",
+    "listening.manage": "Manage listening rules",
 }
 
 _AGENT = [
@@ -37,10 +38,10 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "admin": list(PERMISSIONS),
     "supervisor": [
         *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
-        "template.manage", "crisis.toggle", "report.view",
+        "template.manage", "crisis.toggle", "report.view", "listening.manage",
     ],
     "service agent": [*_AGENT, "customer.merge"],
-    "marketing agent": [*_AGENT, "publish.post", "template.manage"],
+    "marketing agent": [*_AGENT, "publish.post", "template.manage", "listening.manage"],
     "viewer": ["thread.view", "customer.view", "report.view"],
 }
 

@@ -6,6 +6,7 @@ from server.commands import (
     admin,
     customers,
     escalation,
+    listening,
     notes,
     replies,
     switches,
@@ -20,4 +21,5 @@ __all__ = ["Call", "Command", "Registry", "Rest", "desk_commands"]
 def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
-            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS]
+            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
+            *listening.COMMANDS]

@@ -25,6 +25,13 @@ from server.events.customers import (
 )
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
+from server.events.listening import (
+    ListeningEngaged,
+    ListeningMatched,
+    ListeningMatchView,
+    ListeningRuleSaved,
+    ListeningRuleView,
+)
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -60,6 +67,11 @@ __all__ = [
     "DraftInvited",
     "DraftUninvited",
     "EscalationLinked",
+    "ListeningEngaged",
+    "ListeningMatchView",
+    "ListeningMatched",
+    "ListeningRuleSaved",
+    "ListeningRuleView",
     "Mentioned",
     "MessageAdded",
     "MessageDelivery",

@@ -16,6 +16,7 @@ from server.models.customers import (
     CustomerNote,
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
+from server.models.listening import ListeningHit, ListeningMatch, ListeningRule, ListeningWatch
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
@@ -39,6 +40,10 @@ __all__ = [
     "Draft",
     "Event",
     "Invitation",
+    "ListeningHit",
+    "ListeningMatch",
+    "ListeningRule",
+    "ListeningWatch",
     "LoginFailure",
     "Message",
     "NewEvent",

@@ -16,9 +16,11 @@ from tests.customers.desk import customer_actions
 from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.x_api import FakeX
 from tests.replies.desk import newest_message, reply_state, until, write_draft
 from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
+from tests.support.listening import listening_actions
 from tests.support.live import LiveBoard
 from tests.support.servers import DeskServer
 
@@ -50,7 +52,7 @@ async def check_action(
 
 
 async def test_every_action_keeps_the_board_true(
-    server: DeskServer, api: DeskApi, fake_meta: FakeMeta
+    server: DeskServer, api: DeskApi, fake_meta: FakeMeta, fake_x: FakeX
 ) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel: WebhookChannel = api.webhook_channel()
@@ -86,6 +88,7 @@ async def test_every_action_keeps_the_board_true(
         *answering_actions(server, api, supervisor, agent, channel, socket),
         *escalation_actions(api, agent, supervisor, fake_meta),
         *customer_actions(api, agent, channel),
+        *listening_actions(api, fake_x),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)
