@@ -17,7 +17,6 @@ from server.actions.listening import RuleCache, RuleFields, do_save_rule, do_sto
 from server.desk import Desk
 from server.models import ListeningMatch
 from server.permissions import Actor
-
 from tests.fakes.desk import connect, eventually
 from tests.fakes.x_api import FakeX
 from tests.support.desk_api import DeskApi, Person
