@@ -305,3 +305,48 @@ class TakesNoWebhooks:
 
     def answer_handshake(self, query: Mapping[str, str], secret: str) -> Handshake:
         raise WebhookRejected(404, self.no_webhooks)
+
+
+@dataclass(frozen=True)
+class ListeningQuery:
+    """What the desk's listening rules look for on one network, for its search API to narrow
+    down; the desk's own matcher decides which rules a post found this way matches."""
+
+    terms: tuple[str, ...]  # words and phrases ("tandem desk")
+    hashtags: tuple[str, ...]  # without the "#"
+    languages: tuple[str, ...] = ()  # empty: every language
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    """A public post read through a network's search or public stream (not addressed to the
+    brand): the item to store if someone engages, its language if the network says it, and
+    where people see it."""
+
+    item: InboundItem
+    language: str | None = None
+    url: str | None = None
+
+
+class ListeningIntake(Protocol):
+    """Where a listener hands what it read; `deliver` returns once the matches are stored and
+    the cursor saved (a post handed in twice is matched once)."""
+
+    async def deliver(self, posts: list[PublicPost], cursor: Mapping[str, Any]) -> None: ...
+
+    async def report(self, status: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class PublicListener(Protocol):
+    """Capability: the network lets the desk read public posts by search or stream (X's
+    recent search, Mastodon's hashtag and public timelines, YouTube's search)."""
+
+    network: str
+
+    async def listen(self, account: ChannelAccount, query: ListeningQuery,
+                     cursor: Mapping[str, Any], intake: ListeningIntake) -> None:
+        """Run until cancelled: catch up from `cursor`, then follow new posts, handing each
+        batch in with the cursor that resumes after it. Raise TemporaryError or
+        PermanentError as `ChannelWatcher.watch` does."""
+        ...

@@ -38,6 +38,8 @@ from channels.base import (
     ConnectField,
     InboundItem,
     Intake,
+    ListeningIntake,
+    ListeningQuery,
     PermanentError,
     SendError,
     SendResult,
@@ -48,6 +50,7 @@ from channels.base import (
 from channels.errors import InvalidSetting
 from channels.http import answer_json, client, is_loopback, unpack_secrets
 from channels.json_values import iso_moment
+from channels.mastodon_listening import MastodonListening
 
 log = logging.getLogger("tandem.channels.mastodon")
 
@@ -281,22 +284,23 @@ class MastodonAdapter(TakesNoWebhooks):
         return None
 
     @contextlib.asynccontextmanager
-    async def _stream(self, link: Link) -> AsyncIterator[AsyncIterator[str]]:
-        """The open user stream's text."""
+    async def _stream(self, link: Link, path: str = STREAM_PATH
+                      ) -> AsyncIterator[AsyncIterator[str]]:
+        """The open stream's text (the user stream unless another path is given)."""
         async with httpx.AsyncClient(timeout=STREAM_TIMEOUT, follow_redirects=False,
                                      headers={"User-Agent": "Tandem-Desk/1"}) as http:
-            response = await self._open_stream(http, link)
+            response = await self._open_stream(http, link, path)
             try:
                 yield response.aiter_text()
             finally:
                 await response.aclose()
 
     @staticmethod
-    async def _open_stream(http: httpx.AsyncClient, link: Link) -> httpx.Response:
+    async def _open_stream(http: httpx.AsyncClient, link: Link, path: str) -> httpx.Response:
         """Subscribe to the user stream. One redirect is followed by hand, keeping the token
         (an instance may serve its streaming API from a host of its own)."""
         headers = {**link.headers, "Accept": "text/event-stream"}
-        url = link.base_url + STREAM_PATH
+        url = link.base_url + path
         try:
             response = await http.send(http.build_request("GET", url, headers=headers),
                                        stream=True)
@@ -319,6 +323,23 @@ class MastodonAdapter(TakesNoWebhooks):
             raise TemporaryError(f"Could not reach the Mastodon streaming API "
                                  f"({exc.__class__.__name__}).") from None
         return response
+
+    # -- listening (channels/mastodon_listening.py) ------------------------------------
+
+    async def listen(self, account: ChannelAccount, query: ListeningQuery,
+                     cursor: Mapping[str, Any], intake: ListeningIntake) -> None:
+        await MastodonListening(self).listen(account, query, cursor, intake)
+
+    def link_of(self, account: ChannelAccount) -> Link:
+        return self._link(account)
+
+    async def call(self, link: Link, kind: Kind, method: str, path: str, *,
+                   params: httpx.QueryParams | None = None) -> httpx.Response:
+        return await self._call(link, kind, method, path, params=params)
+
+    def stream(self, link: Link, path: str
+               ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        return self._stream(link, path)
 
     # -- outbound ------------------------------------------------------------------------
 

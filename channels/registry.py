@@ -20,6 +20,7 @@ from channels.base import (
     ChannelWatcher,
     Connectable,
     MessageWindows,
+    PublicListener,
     QuotaLedger,
     QuotaUser,
     ReplySender,
@@ -80,6 +81,10 @@ class Adapters(Mapping[str, ChannelAdapter]):
     def watchers(self) -> dict[str, ChannelWatcher]:
         """The adapters of networks the desk reads itself (polled or streamed)."""
         return {n: a for n, a in self._adapters.items() if isinstance(a, ChannelWatcher)}
+
+    def listeners(self) -> dict[str, PublicListener]:
+        """The adapters that can read public posts by search or stream (listening)."""
+        return {n: a for n, a in self._adapters.items() if isinstance(a, PublicListener)}
 
     def connectable(self) -> dict[str, Connectable]:
         """The adapters an admin connects on /admin/channels."""

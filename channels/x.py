@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -25,6 +26,8 @@ from channels.base import (
     ConnectField,
     Handshake,
     InboundItem,
+    ListeningIntake,
+    ListeningQuery,
     PermanentError,
     SendError,
     SendResult,
@@ -32,6 +35,7 @@ from channels.base import (
     ThreadRef,
 )
 from channels.http import NetworkApi, answer_json, post_json, unpack_secrets
+from channels.x_listening import XListening
 
 log = logging.getLogger("tandem.channels.x")
 DEFAULT_URL = "https://api.x.com"
@@ -94,6 +98,12 @@ class XAdapter(NetworkApi):
         secrets = unpack_secrets(secret)
         x_payload.check_signature(headers, body, secrets.get("consumer_secret", ""))
         return x_payload.parse(body, secrets.get("account_id"))
+
+    # -- listening (channels/x_listening.py) -------------------------------------------
+
+    async def listen(self, account: ChannelAccount, query: ListeningQuery,
+                     cursor: Mapping[str, Any], intake: ListeningIntake) -> None:
+        await XListening(self.base_url, x_error).listen(account, query, cursor, intake)
 
     # -- outbound ------------------------------------------------------------------------
 

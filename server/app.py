@@ -43,6 +43,7 @@ from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
+from server.services.listening import ListeningService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Any:
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
-                             ThreadCloser(db, settings.close_after_days)]
+                             ThreadCloser(db, settings.close_after_days), ListeningService(desk)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

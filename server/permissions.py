@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.channels": "Connect and manage channels",
     "admin.attributes": "Define customer attributes",
     "incident.manage": "Rename, merge, split and close incidents",
+    "listening.manage": "Manage listening rules",
 }
 
 _AGENT = [
@@ -39,9 +40,10 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "supervisor": [
         *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
         "template.manage", "crisis.toggle", "report.view", "incident.manage",
+        "listening.manage",
     ],
     "service agent": [*_AGENT, "customer.merge"],
-    "marketing agent": [*_AGENT, "publish.post", "template.manage"],
+    "marketing agent": [*_AGENT, "publish.post", "template.manage", "listening.manage"],
     "viewer": ["thread.view", "customer.view", "report.view"],
 }
 

@@ -26,6 +26,13 @@ from server.events.customers import (
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
 from server.events.incidents import IncidentChanged, IncidentView
+from server.events.listening import (
+    ListeningEngaged,
+    ListeningMatched,
+    ListeningMatchView,
+    ListeningRuleSaved,
+    ListeningRuleView,
+)
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -63,6 +70,11 @@ __all__ = [
     "EscalationLinked",
     "IncidentChanged",
     "IncidentView",
+    "ListeningEngaged",
+    "ListeningMatchView",
+    "ListeningMatched",
+    "ListeningRuleSaved",
+    "ListeningRuleView",
     "Mentioned",
     "MessageAdded",
     "MessageDelivery",

@@ -17,6 +17,7 @@ from server.models.customers import (
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.incidents import Incident, IncidentPost
+from server.models.listening import ListeningHit, ListeningMatch, ListeningRule, ListeningWatch
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
@@ -42,6 +43,10 @@ __all__ = [
     "Incident",
     "IncidentPost",
     "Invitation",
+    "ListeningHit",
+    "ListeningMatch",
+    "ListeningRule",
+    "ListeningWatch",
     "LoginFailure",
     "Message",
     "NewEvent",

@@ -42,6 +42,7 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
+from tests.fakes.mastodon_public import PublicTimelines
 from tests.fakes.running import FakeNetwork
 
 STREAM = "/api/v1/streaming/user/notification"
@@ -90,6 +91,7 @@ class Status:
     created: datetime
     in_reply_to: Status | None = None
     mentions: list[MastodonAccount] = field(default_factory=list)
+    language: str | None = None
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Limit:
 @dataclass
 class Stream:
     account_id: str
+    timeline: str = "user"  # or "public", "hashtag:<tag>" (tests/fakes/mastodon_public.py)
     pending: list[str] = field(default_factory=list)
     dropped: bool = False
     closed: bool = False
@@ -154,7 +157,7 @@ def content_html(text: str, accounts: dict[str, MastodonAccount], domain: str) -
                    for p in paragraphs)
 
 
-class FakeMastodon(FakeNetwork):
+class FakeMastodon(PublicTimelines, FakeNetwork):
     def __init__(self, domain: str = "social.example") -> None:
         self.domain = domain
         self.accounts: dict[str, MastodonAccount] = {}
@@ -165,6 +168,7 @@ class FakeMastodon(FakeNetwork):
         self.limits = {"api": Limit(300, 300), "statuses": Limit(300, 3 * 3600)}
         self.streaming_elsewhere = False
         self.streams: list[Stream] = []
+        self.timeline: list[Status] = []  # the public timeline, oldest first
         self.catch_ups_waiting = 0
         self._idempotent: dict[tuple[str, str], tuple[float, Status]] = {}
         self._lock = threading.Lock()
@@ -179,6 +183,10 @@ class FakeMastodon(FakeNetwork):
             Route("/api/v1/notifications", self._notifications),
             Route(STREAM, self._stream),
             Route(STREAM_NODE + STREAM, self._stream),
+            Route("/api/v1/timelines/public", self._public_timeline),
+            Route("/api/v1/timelines/tag/{hashtag}", self._tag_timeline),
+            Route("/api/v1/streaming/public", self._stream),
+            Route("/api/v1/streaming/hashtag", self._stream),
             Route("/api/v1/streaming/health", lambda _: PlainTextResponse("OK")),
         ]))
 
@@ -234,8 +242,8 @@ class FakeMastodon(FakeNetwork):
 
     def open_streams(self, bot: MastodonAccount) -> int:
         with self._lock:
-            return sum(1 for s in self.streams
-                       if s.account_id == bot.id and not s.closed and not s.dropped)
+            return sum(1 for s in self.streams if s.account_id == bot.id and
+                       s.timeline == "user" and not s.closed and not s.dropped)
 
     def drop_streams(self) -> None:
         """Cut every open stream, as a restarting streaming server does."""
@@ -276,7 +284,7 @@ class FakeMastodon(FakeNetwork):
             "in_reply_to_account_id": (status.in_reply_to.account.id if status.in_reply_to
                                        else None),
             "sensitive": False, "spoiler_text": "", "visibility": status.visibility,
-            "language": None, "uri": url, "url": url, "replies_count": 0,
+            "language": status.language, "uri": url, "url": url, "replies_count": 0,
             "reblogs_count": 0, "favourites_count": 0,
             "content": content_html(status.text, self.accounts, self.domain),
             "reblog": None, "account": self._account_json(status.account),
@@ -284,7 +292,7 @@ class FakeMastodon(FakeNetwork):
             "mentions": [{"id": m.id, "username": m.username, "acct": m.acct,
                           "url": f"https://{m.domain or self.domain}/@{m.username}"}
                          for m in status.mentions],
-            "tags": [], "emojis": [], "card": None, "poll": None,
+            "tags": self.tag_json(status), "emojis": [], "card": None, "poll": None,
         }
 
     def _create(self, author: MastodonAccount, text: str, visibility: str,
@@ -463,7 +471,11 @@ class FakeMastodon(FakeNetwork):
         caller = self._caller(request)
         if caller is None:
             return error(401, "Invalid access token")
-        stream = Stream(caller.id)
+        path = request.url.path.removeprefix(STREAM_NODE)
+        timeline = {"/api/v1/streaming/public": "public",
+                    "/api/v1/streaming/hashtag": "hashtag:" + request.query_params.get(
+                        "tag", "").casefold()}.get(path, "user")
+        stream = Stream(caller.id, timeline)
         with self._lock:
             self.streams.append(stream)
 

@@ -1,6 +1,7 @@
 """A fake X API (v2 posts and direct messages) and its Account Activity webhooks.
 
-Implements POST /2/tweets (reply.in_reply_to_tweet_id) and
+Implements POST /2/tweets (reply.in_reply_to_tweet_id), GET /2/tweets/search/recent
+(tests/fakes/x_search.py) and
 POST /2/dm_conversations/with/:participant_id/messages with bearer tokens, the documented
 answers (201 {"data": ...}; problems {"title", "detail", "type", "status"}), the rate-limit
 headers x-rate-limit-limit / -remaining / -reset with 429 once exhausted, and webhooks signed
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from tests.fakes.running import FakeNetwork
+from tests.fakes.x_search import RecentSearch
 
 _ids = itertools.count(1_800_000_000_000_000_000 + int(time.time() * 1000) * 1000)
 
@@ -57,6 +59,7 @@ class Tweet:
     text: str
     created: datetime
     in_reply_to: Tweet | None = None
+    lang: str = "en"
 
 
 @dataclass
@@ -84,16 +87,18 @@ def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> 
                         status_code=status)
 
 
-class FakeX(FakeNetwork):
+class FakeX(RecentSearch, FakeNetwork):
     def __init__(self) -> None:
         self.accounts: dict[str, XAccount] = {}
         self.users: dict[str, XUser] = {}
         self.tweets: dict[str, Tweet] = {}
         self.sent: list[Sent] = []
         self.requests: list[dict[str, Any]] = []
-        self.limits: dict[str, Limit] = {"tweets": Limit(), "dm": Limit()}
+        self.limits: dict[str, Limit] = {"tweets": Limit(), "dm": Limit(),
+                                         "search": Limit(450, 450)}
         super().__init__(Starlette(routes=[
             Route("/2/tweets", self._tweet, methods=["POST"]),
+            Route("/2/tweets/search/recent", self._search),
             Route("/2/dm_conversations/with/{participant_id}/messages", self._dm,
                   methods=["POST"]),
         ]))
@@ -116,8 +121,8 @@ class FakeX(FakeNetwork):
         return made
 
     def tweet(self, author: XUser, text: str, *, in_reply_to: Tweet | None = None,
-              age: timedelta = timedelta(0)) -> Tweet:
-        made = Tweet(new_id(), author, text, datetime.now(UTC) - age, in_reply_to)
+              age: timedelta = timedelta(0), lang: str = "en") -> Tweet:
+        made = Tweet(new_id(), author, text, datetime.now(UTC) - age, in_reply_to, lang)
         self.tweets[made.id] = made
         return made
 
@@ -175,10 +180,7 @@ class FakeX(FakeNetwork):
                               "headers": dict(request.headers)})
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         account = next((a for a in self.accounts.values() if a.token == token), None)
-        limit = self.limits[endpoint]
-        now = int(time.time())
-        if limit.reset <= now:
-            limit.remaining, limit.reset = limit.limit, now + 900
+        limit = self._window(endpoint)
         if account is None:
             return {}, None, problem(401, "Unauthorized", "Unauthorized"), limit
         if limit.remaining <= 0:
@@ -189,6 +191,14 @@ class FakeX(FakeNetwork):
                 400, "Invalid Request", "One or more parameters to your request was invalid.",
                 "https://api.twitter.com/2/problems/invalid-request"), limit
         return body, account, None, limit
+
+    def _window(self, endpoint: str) -> Limit:
+        """The endpoint's limit, its 15-minute window started anew once it ran out."""
+        limit = self.limits[endpoint]
+        now = int(time.time())
+        if limit.reset <= now:
+            limit.remaining, limit.reset = limit.limit, now + 900
+        return limit
 
     @staticmethod
     def _headed(response: JSONResponse, limit: Limit) -> JSONResponse:

@@ -17,9 +17,11 @@ from tests.customers.desk import customer_actions
 from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
+from tests.fakes.x_api import FakeX
 from tests.replies.desk import newest_message, reply_state, until, write_draft
 from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
+from tests.support.listening import listening_actions
 from tests.support.live import LiveBoard
 from tests.support.servers import DeskServer
 
@@ -51,7 +53,7 @@ async def check_action(
 
 
 async def test_every_action_keeps_the_board_true(
-    server: DeskServer, api: DeskApi, fake_meta: FakeMeta
+    server: DeskServer, api: DeskApi, fake_meta: FakeMeta, fake_x: FakeX
 ) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel: WebhookChannel = api.webhook_channel()
@@ -91,6 +93,7 @@ async def test_every_action_keeps_the_board_true(
         (supervisor, lambda: asyncio.to_thread(api.ingest, channel, *(
             item("Doppelte Abbuchung vom Konto, Lastschrift zweimal eingezogen")
             for _ in range(SEED_SIZE)))),
+        *listening_actions(api, fake_x),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)
