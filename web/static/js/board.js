@@ -11,6 +11,7 @@
  */
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
+import { clockMatches, DEFAULT_ORDER, orderKey } from "./board_sort.js";
 import { readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
 
@@ -34,11 +35,11 @@ const OVERSCAN = 8;
 const PAGE_SIZE = 500;
 const PAGE_RETRY_MS = 3000;
 
-// Resolved threads leave the board; a new message reopens them. Each card held gets _t
-// (its sort key) and _hay (its search text).
+// Resolved threads leave the board; a new message reopens them. Each card held gets _k
+// (its sort key in the chosen order, board_sort.js) and _hay (its search text).
 const cards = new CardSet({ keep: (card) => card.status !== "resolved" });
 let loading = !data.complete; // pages of older threads are still to come
-let shown = []; // the cards passing the filters, newest activity first
+let shown = []; // the cards passing the filters, in the chosen order
 let filter = readFilter();
 // The cursor follows a card, by id. `seenId` is the card highlighted on screen at the last
 // render: actions (Enter, c, r) apply to it, whatever arrived since, so a key never acts on
@@ -51,20 +52,21 @@ let rows = new Map(); // card id -> row element in the DOM
 let frame = 0;
 let needRefilter = false;
 let live = null;
+let sortKey = orderKey(filter.sort);
 
 // -- cards and order ----------------------------------------------------------------
 
 function prepare(card) {
   const author = card.author || {};
-  card._t = Date.parse(card.last_message_at) || 0;
+  card._k = sortKey(card);
   card._hay = [author.name, author.handle, card.excerpt, card.channel_name, ...(card.tags || [])]
     .filter(Boolean).join("\n").toLowerCase();
   return card;
 }
 
-/** Does a sort before b? Newest activity first, then the newer thread. */
+/** Does a sort before b? The smaller key first, then the newer thread. */
 function before(a, b) {
-  return a._t > b._t || (a._t === b._t && a.id > b.id);
+  return a._k < b._k || (a._k === b._k && a.id > b.id);
 }
 
 /** Where card sits (or would sit) in `shown`. */
@@ -96,6 +98,9 @@ function readFilter() {
     team: form.elements.team.value ? Number(form.elements.team.value) : null,
     mine: form.elements.mine.checked,
     unclaimed: form.elements.unclaimed.checked,
+    sort: form.elements.sort.value || DEFAULT_ORDER,
+    clock: form.elements.clock.value,
+    now: Date.now(), // what "overdue" and "due within 15 minutes" are measured against
   };
 }
 
@@ -106,6 +111,7 @@ function matches(card) {
   if (filter.sentiment && (card.reading ? card.reading.label : "") !== filter.sentiment) return false;
   if (filter.team !== null && card.team_id !== filter.team) return false;
   if (filter.unclaimed && card.holder) return false;
+  if (filter.clock && !clockMatches(card, filter.clock, filter.now)) return false;
   if (filter.mine && !((card.holder && card.holder.id === me.id) ||
                        (card.assignee && card.assignee.id === me.id))) return false;
   for (const word of filter.q) if (!card._hay.includes(word)) return false;
@@ -114,8 +120,13 @@ function matches(card) {
 
 function refilter() {
   shown = [];
-  for (const card of cards.values()) if (matches(card)) shown.push(card);
-  shown.sort((a, b) => b._t - a._t || b.id - a.id);
+  sortKey = orderKey(filter.sort);
+  filter.now = Date.now();
+  for (const card of cards.values()) {
+    card._k = sortKey(card);
+    if (matches(card)) shown.push(card);
+  }
+  shown.sort((a, b) => (before(a, b) ? -1 : 1));
 }
 
 /** One thread's change in the sorted list (no DOM work here). */
@@ -306,7 +317,7 @@ function keepAnchor() {
   // The top row itself may have moved (new activity sorts it first): then the row below it.
   for (const [card, was] of [[anchor.card, anchor.index], [anchor.next, anchor.index + 1]]) {
     const now = card && cards.get(card.id);
-    if (!now || now._t !== card._t) continue;
+    if (!now || now._k !== card._k) continue;
     const index = indexOfShown(now);
     if (index < 0) continue;
     if (index !== was) list.scrollTop += (index - was) * ROW_HEIGHT;
@@ -421,7 +432,11 @@ function filtersChanged() {
   needRefilter = true;
   anchor = null; // a new filter starts a new list: nothing to hold steady
   const params = new URLSearchParams();
-  for (const [name, value] of new FormData(form)) if (value) params.set(name, value);
+  for (const [name, value] of new FormData(form)) {
+    if (value && !(name === "sort" && value === form.elements.sort.dataset.default)) {
+      params.set(name, value);
+    }
+  }
   const query = params.toString();
   history.replaceState(null, "", query ? "?" + query : window.location.pathname);
   schedule();
@@ -448,9 +463,17 @@ restoreFilters();
 for (const change of cards.seed(data.threads, data.seq)) prepare(change.card);
 refilter();
 render();
+// The clock filters change as time passes: a thread due in 16 minutes is due "soon" in one.
+const CLOCK_REFILTER_MS = 5000;
+let clockChecked = Date.now();
 setInterval(() => {
   const now = Date.now();
   for (const row of rows.values()) markClock(row, view.tick(row._parts, row._card, now));
+  if (filter.clock && now - clockChecked >= CLOCK_REFILTER_MS) {
+    clockChecked = now;
+    needRefilter = true;
+    schedule();
+  }
 }, 1000);
 live = connect({ since: data.seq, onEvents: applyEvents });
 if (loading) loadRest();
