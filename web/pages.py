@@ -18,6 +18,7 @@ from server.desk import Desk
 from server.errors import N_, DeskError, Unauthenticated
 from server.models import Contact, Team, Thread, User
 from server.permissions import Actor
+from server.queries.board_views import views_for
 from server.queries.cards import BoardFilter, board_cards, cards_by_id
 from server.queries.threads import thread_messages
 from server.routes.common import desk_of
@@ -118,6 +119,7 @@ async def board(request: Request) -> Response:
         "complete": len(cards) < FIRST_SCREENFUL,
         "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
         "users": [{"id": u.id, "name": u.name} for u in users],
+        "views": await views_for(desk.db, actor),  # board_views.js counts them live
     }
     return render(request, "board.html", board_data=data, teams=teams, order=order,
                   default_order=board_order(actor, None), orders=BOARD_ORDERS)

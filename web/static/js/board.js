@@ -12,6 +12,8 @@
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
 import { clockMatches, DEFAULT_ORDER, orderKey } from "./board_sort.js";
+import { startBulk } from "./board_bulk.js";
+import { startViews } from "./board_views.js";
 import { readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
 
@@ -52,6 +54,8 @@ let rows = new Map(); // card id -> row element in the DOM
 let frame = 0;
 let needRefilter = false;
 let live = null;
+let bulk = null; // the bulk selection (board_bulk.js), once connected
+const currentFilter = () => filter;
 let sortKey = orderKey(filter.sort);
 
 // -- cards and order ----------------------------------------------------------------
@@ -87,24 +91,30 @@ function indexOfShown(card) {
   return shown[at] === card ? at : -1;
 }
 
-function readFilter() {
-  const text = form.elements.q.value.trim().toLowerCase();
+/** The filter a board query string means (the form's fields, as in the URL). */
+function filterOf(params) {
+  const text = (params.get("q") || "").trim().toLowerCase();
   return {
     q: text ? text.split(/\s+/) : [],
-    network: form.elements.network.value,
-    status: form.elements.status.value,
-    visibility: form.elements.visibility.value,
-    sentiment: form.elements.sentiment.value,
-    team: form.elements.team.value ? Number(form.elements.team.value) : null,
-    mine: form.elements.mine.checked,
-    unclaimed: form.elements.unclaimed.checked,
-    sort: form.elements.sort.value || DEFAULT_ORDER,
-    clock: form.elements.clock.value,
+    network: params.get("network") || "",
+    status: params.get("status") || "",
+    visibility: params.get("visibility") || "",
+    sentiment: params.get("sentiment") || "",
+    team: params.get("team") ? Number(params.get("team")) : null,
+    mine: params.get("mine") === "on",
+    unclaimed: params.get("unclaimed") === "on",
+    sort: params.get("sort") || form.elements.sort.dataset.default || DEFAULT_ORDER,
+    clock: params.get("clock") || "",
     now: Date.now(), // what "overdue" and "due within 15 minutes" are measured against
   };
 }
 
-function matches(card) {
+function readFilter() {
+  return filterOf(new URLSearchParams(new FormData(form)));
+}
+
+function matches(card, f) {
+  const filter = f || currentFilter();
   if (filter.status ? card.status !== filter.status : card.status === "resolved") return false;
   if (filter.network && card.network !== filter.network) return false;
   if (filter.visibility && card.visibility !== filter.visibility) return false;
@@ -309,6 +319,12 @@ function place(row, card, index) {
     row.setAttribute("aria-selected", selected ? "true" : "false");
     row._selected = selected;
   }
+  const picked = !!bulk && bulk.has(card.id); // in the bulk selection
+  if (row._picked !== picked) {
+    row.classList.toggle("picked", picked);
+    row.setAttribute("aria-checked", picked ? "true" : "false");
+    row._picked = picked;
+  }
 }
 
 /** New activity above the rows someone is reading must not push those rows away. */
@@ -400,6 +416,7 @@ document.addEventListener("keydown", (event) => {
     case "Enter": open(seenCard()); break;
     case "c": act("claim", seenCard()); break;
     case "r": act("release", seenCard()); break;
+    case "x": pickCard(seenCard()); break;
     case "/": search.focus(); search.select(); break;
     default: return;
   }
@@ -413,11 +430,29 @@ list.addEventListener("click", (event) => {
   const button = event.target.closest("button.act");
   if (button && button.dataset.action) act(button.dataset.action, card);
   if (event.target.closest("a")) return;
+  if (bulk && event.shiftKey && seenId !== null) {
+    pickRange(cards.get(seenId), card);
+  } else if (bulk && (event.ctrlKey || event.metaKey)) {
+    bulk.toggle(card.id);
+  }
   selectedId = seenId = card.id; // the person pointed at it: they see it
   selectedIndex = row._index;
   list.focus({ preventScroll: true });
   schedule();
 });
+
+/** x: the card the person saw joins (or leaves) the bulk selection. */
+function pickCard(card) {
+  if (card && bulk) bulk.toggle(card.id);
+}
+
+/** Shift-click: every card in view from the one highlighted to the one clicked. */
+function pickRange(from, to) {
+  const a = indexOfShown(from);
+  const b = indexOfShown(to);
+  if (a < 0 || b < 0) return;
+  bulk.pick(shown.slice(Math.min(a, b), Math.max(a, b) + 1).map((card) => card.id));
+}
 
 list.addEventListener("dblclick", (event) => {
   const row = event.target.closest(".card");
@@ -427,23 +462,32 @@ list.addEventListener("dblclick", (event) => {
 list.addEventListener("scroll", schedule, { passive: true });
 window.addEventListener("resize", schedule);
 
-function filtersChanged() {
-  filter = readFilter();
-  needRefilter = true;
-  anchor = null; // a new filter starts a new list: nothing to hold steady
+/** The board's query string, as the URL holds it (the order only when not the default). */
+function boardQuery() {
   const params = new URLSearchParams();
   for (const [name, value] of new FormData(form)) {
     if (value && !(name === "sort" && value === form.elements.sort.dataset.default)) {
       params.set(name, value);
     }
   }
-  const query = params.toString();
+  return params.toString();
+}
+
+function filtersChanged() {
+  filter = readFilter();
+  needRefilter = true;
+  anchor = null; // a new filter starts a new list: nothing to hold steady
+  const query = boardQuery();
   history.replaceState(null, "", query ? "?" + query : window.location.pathname);
   schedule();
 }
 
-function restoreFilters() {
-  const params = new URLSearchParams(window.location.search);
+function restoreFilters(query) {
+  const params = new URLSearchParams(query === undefined ? window.location.search : query);
+  if (query !== undefined) { // a saved view: its fields, the others cleared
+    form.reset();
+    form.elements.sort.value = form.elements.sort.dataset.default;
+  }
   for (const [name, value] of params) {
     const field = form.elements[name];
     if (!field) continue;
@@ -476,4 +520,27 @@ setInterval(() => {
   }
 }, 1000);
 live = connect({ since: data.seq, onEvents: applyEvents });
+bulk = startBulk({
+  live,
+  shown: () => shown.map((card) => card.id),
+  changed() {
+    for (const row of rows.values()) row._picked = undefined; // redraw the marks
+    schedule();
+  },
+});
+startViews({
+  views: data.views || [],
+  live,
+  query: boardQuery,
+  apply(query) {
+    restoreFilters(query);
+    filtersChanged();
+  },
+  count(query) {
+    const f = filterOf(new URLSearchParams(query));
+    let n = 0;
+    for (const card of cards.values()) if (matches(card, f)) n++;
+    return n;
+  },
+});
 if (loading) loadRest();
