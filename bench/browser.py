@@ -69,6 +69,24 @@ def summary(entries: list[dict[str, float]], key: str, since: float,
     }
 
 
+TOTAL = """() => Number((/ of (\\d+)$/.exec(
+  document.getElementById("count").textContent) || [])[1]) || 0"""
+
+
+def watch_bulk(page: Any, count: int) -> dict[str, Any]:
+    """From now until the board's total has dropped by `count` threads (resolved in bulk)."""
+    before = page.evaluate(TOTAL)
+    mark = page.evaluate("() => performance.now()")
+    began = time.perf_counter()
+    page.wait_for_function(f"() => ({TOTAL})() <= {before - count}", timeout=90000,
+                           polling=50)
+    updated_ms = (time.perf_counter() - began) * 1000
+    tasks = page.evaluate("() => window.__bench.longtasks")
+    return {"stage": "bulk", "board_updated_ms": round(updated_ms, 1),
+            "cards_before": before, "cards_after": page.evaluate(TOTAL),
+            "longtasks": summary(tasks, "duration", mark)}
+
+
 def run(config: dict[str, Any]) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -97,7 +115,7 @@ def run(config: dict[str, Any]) -> None:
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)[:200]))
             began = time.perf_counter()
-            page.goto(url + "/", wait_until="domcontentloaded", timeout=60000)
+            page.goto(url + config.get("path", "/"), wait_until="domcontentloaded", timeout=60000)
             try:
                 page.wait_for_selector(CARD, timeout=config.get("card_timeout_ms", 20000))
             except PlaywrightError:
@@ -158,6 +176,9 @@ def run(config: dict[str, Any]) -> None:
                   "all_cards_ms": after["all_cards_ms"] and round(after["all_cards_ms"], 1),
                   "rows_showing_new_posts": after["rows_with_new_posts"],
                   "page_errors": errors[:3]})
+            command = sys.stdin.readline().split()  # "bulk N": N threads leave the board
+            if command and command[0] == "bulk":
+                emit(watch_bulk(page, int(command[1])))
         finally:
             browser.close()
 

@@ -5,6 +5,10 @@ INSERT), starts the browser driver (bench/browser.py) in a subprocess, and once 
 card has rendered sends posts through the signed webhook at the given rate, while the board
 pages in the threads its HTML did not embed. It also notes the server's RSS before the board
 page was served, after it, and once the board held every thread.
+
+The board is opened as service staff open it: sorted by SLA due (the default for people who
+reply) with a filter active (BOARD_PATH). Last, one bulk action resolves BULK_THREADS of its
+threads: the time to the command's answer, and until the open board has dropped them all.
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import infra
 from bench.prefill import Prefilled, prefill
 from bench.sender import make_channel, paced
 from bench.stats import kb, mb
+
+BOARD_PATH = "/?visibility=public&sort=due"
+BULK_THREADS = 1000
 
 
 def _line(process: subprocess.Popen[str], timeout: float) -> dict[str, Any]:
@@ -51,6 +60,31 @@ def heap(backend: infra.Backend, token: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def bulk(driver: subprocess.Popen[str], url: str, admin: dict[str, str], count: int
+         ) -> dict[str, Any]:
+    """Resolve `count` open threads with one bulk command while the board is open."""
+    ids: list[int] = []
+    with httpx.Client(base_url=url, headers=admin, timeout=120) as http:
+        while len(ids) < count:
+            params: dict[str, Any] = {"limit": min(500, count - len(ids))}
+            if ids:
+                params["before"] = ids[-1]
+            page = http.get("/api/threads", params=params).json()["threads"]
+            if not page:
+                break
+            ids += [card["id"] for card in page]
+        assert driver.stdin is not None
+        driver.stdin.write(f"bulk {len(ids)}\n")  # the board starts watching its count
+        driver.stdin.flush()
+        began = time.perf_counter()
+        answer = http.post("/api/bulk/status", json={"thread_ids": ids, "status": "resolved"})
+        answered_ms = (time.perf_counter() - began) * 1000
+    seen = _line(driver, 90)
+    return {"threads": len(ids), "status": answer.status_code,
+            "changed": len(answer.json().get("changed", [])) if answer.is_success else 0,
+            "answer_ms": round(answered_ms, 1), "board": seen}
+
+
 def run_size(threads: int, rate: float, seconds: float, folder: Path,
              backend_name: str) -> dict[str, Any]:
     backend = infra.make_backend(backend_name, folder / "db")
@@ -64,7 +98,8 @@ def run_size(threads: int, rate: float, seconds: float, folder: Path,
                     status="open")
             time.sleep(0.5)
             rss_before = infra.rss_bytes(desk.pids)
-            config = {"url": url, "email": infra.ADMIN_EMAIL, "password": infra.ADMIN_PASSWORD}
+            config = {"url": url, "email": infra.ADMIN_EMAIL, "password": infra.ADMIN_PASSWORD,
+                      "path": BOARD_PATH}
             driver = subprocess.Popen(
                 [sys.executable, "-m", "bench.browser", json.dumps(config)], cwd=infra.ROOT,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -100,6 +135,7 @@ def run_size(threads: int, rate: float, seconds: float, folder: Path,
                     shown = done.get("cards_on_board") or threads
                     result["server_rss_after_all_cards_mb"] = mb(rss_all)
                     result["server_rss_kb_per_thread_shown"] = kb((rss_all - rss_before) / shown)
+                    result["bulk"] = bulk(driver, url, desk.admin, min(BULK_THREADS, threads))
                 result["python_heap"] = heap(backend, token)
                 return result
             finally:
@@ -125,6 +161,12 @@ def run(sizes: list[int], rate: float, seconds: float, folder: Path, log: Any,
         log(f"  page with {threads} threads: first card at {load['first_card_ms']:.0f} ms, "
             f"all {posting['cards_on_board']} cards at {posting['all_cards_ms']:.0f} ms, "
             f"long tasks while posting: {posting['longtasks']}")
+        done = result.get("bulk")
+        if done:
+            log(f"  bulk resolve of {done['threads']} threads: answered in "
+                f"{done['answer_ms']:.0f} ms, board updated at "
+                f"{done['board'].get('board_updated_ms')} ms, long tasks "
+                f"{done['board'].get('longtasks')}")
     skipped = [r for r in results if r.get("skipped")]
     return {"sizes": sizes, "posts_per_s": rate, "seconds": seconds, "runs": results,
             "skipped": bool(skipped), "reason": skipped[0].get("reason") if skipped else None}

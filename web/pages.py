@@ -10,12 +10,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from channels.reply_length import reply_limit
 from server.actions.accounts import sign_in, sign_out
 from server.auth import SESSION_COOKIE
 from server.auth.middleware import clear_session_cookies, set_session_cookies
 from server.desk import Desk
-from server.errors import DeskError, Unauthenticated
+from server.errors import N_, DeskError, Unauthenticated
 from server.models import Contact, Team, Thread, User
+from server.permissions import Actor
+from server.queries.board_views import views_for
 from server.queries.cards import BoardFilter, board_cards, cards_by_id
 from server.queries.incidents import list_incidents
 from server.queries.threads import thread_messages
@@ -73,6 +76,20 @@ async def logout(request: Request) -> Response:
     return response
 
 
+# The board's orders (web/static/js/board_sort.js sorts by them), with their labels.
+BOARD_ORDERS = {"due": N_("SLA due first"), "waiting": N_("Waiting longest first"),
+                "priority": N_("Highest priority first"), "newest": N_("Newest thread first"),
+                "activity": N_("Latest activity first")}
+
+
+def board_order(actor: Actor, asked: str | None) -> str:
+    """The order asked for, else the default: people who answer customers see first what
+    breaches first (the SLA due time); those who only watch, the latest activity."""
+    if asked in BOARD_ORDERS:
+        return asked
+    return "due" if actor.can("reply.submit") else "activity"
+
+
 # The cards embedded in the board page: more than a tall screen shows, so the page paints
 # at once whatever the desk holds; board.js loads the rest through /api/threads.
 FIRST_SCREENFUL = 200
@@ -88,9 +105,10 @@ async def board(request: Request) -> Response:
     # cards already show (applying it again is harmless) but can never miss one.
     actor.require("thread.view")
     seq = desk.live.stream_position()
+    order = board_order(actor, request.query_params.get("sort"))
     async with desk.db.read() as session:
         cards = await board_cards(session, actor, BoardFilter(limit=FIRST_SCREENFUL),
-                                  by_activity=True)
+                                  by_activity=order != "due", by_due=order == "due")
         users = (await session.execute(
             select(col(User.id), col(User.name)).where(col(User.active))
         )).all()
@@ -104,8 +122,10 @@ async def board(request: Request) -> Response:
         "complete": len(cards) < FIRST_SCREENFUL,
         "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
         "users": [{"id": u.id, "name": u.name} for u in users],
+        "views": await views_for(desk.db, actor),  # board_views.js counts them live
     }
-    return render(request, "board.html", board_data=data, teams=teams, incidents=incidents)
+    return render(request, "board.html", board_data=data, teams=teams, incidents=incidents,
+                  order=order, default_order=board_order(actor, None), orders=BOARD_ORDERS)
 
 
 async def thread_page(request: Request) -> Response:
@@ -148,6 +168,8 @@ async def thread_page(request: Request) -> Response:
             "others": [others[i].model_dump(mode="json") for i in other_ids if i in others],
             "me": {"id": actor.id, "name": actor.name, "permissions": sorted(actor.permissions)},
             "users": [{"id": u.id, "name": u.name} for u in people]}
+    limit = reply_limit(card["network"], card["visibility"])
+    data["reply_limit"] = limit.as_json() if limit else None  # reply_length.js counts live
     return render(request, "thread.html", thread=card, thread_data=data,
                   previous_thread_id=thread.previous_thread_id)
 

@@ -20,6 +20,7 @@ from channels.registry import capabilities
 from server.actions.claims import check_may_act
 from server.actions.drafts import clear_draft
 from server.actions.outbox import enqueue_reply
+from server.actions.reply_length import check_reply_length
 from server.actions.reply_policy import approval_policy, needs_approval
 from server.actions.windows import closed_window_template, windows
 from server.db import Database, Tx
@@ -190,6 +191,7 @@ async def check_message_window(tx: Tx, thread: Thread) -> None:
 async def _send(tx: Tx, thread: Thread, draft: Draft | None, text: str, author_id: int,
                 actor: Actor, approval: Approval | None) -> Message:
     await check_message_window(tx, thread)
+    await check_reply_length(tx, thread, text)
     credits = await reply_authors(tx, author_id, approval, draft)
     message = await enqueue_reply(tx, thread, text, author_id, credits[0].name, credits)
     if draft is not None:
@@ -244,6 +246,7 @@ async def do_submit(
         text = check_text(draft.text if draft else "")
         assert draft is not None
         await check_message_window(tx, thread)
+        await check_reply_length(tx, thread, text)
         seen = max(draft.seen_message_id or 0, seen_upto or 0, confirm_seen_upto or 0)
         unseen = await _unseen(tx, thread_id, seen, actor.id)
         if unseen:

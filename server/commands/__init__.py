@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from server.commands import (
     admin,
+    board,
+    bulk,
     customers,
     escalation,
     incidents,
@@ -23,4 +25,4 @@ def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
-            *incidents.COMMANDS, *listening.COMMANDS]
+            *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS]

@@ -14,6 +14,7 @@ from server.events.board import (
     ThreadStatusChanged,
     UserRef,
 )
+from server.events.bulk import BulkProgress
 from server.events.customers import (
     CustomerMerged,
     CustomerNoteAdded,
@@ -56,6 +57,7 @@ __all__ = [
     "ApprovalHandedToYou",
     "ApprovalRequested",
     "ApprovalView",
+    "BulkProgress",
     "CrisisChanged",
     "CustomerMerged",
     "CustomerNoteAdded",

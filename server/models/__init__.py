@@ -9,6 +9,7 @@ from server.models.accounts import (
     User,
     UserSession,
 )
+from server.models.board import BoardView
 from server.models.customers import (
     AttributeDefinition,
     ContactIdentity,
@@ -29,6 +30,7 @@ __all__ = [
     "Approval",
     "AttributeDefinition",
     "AuditEntry",
+    "BoardView",
     "Channel",
     "ChannelQuota",
     "ChannelWatch",

@@ -225,10 +225,12 @@ async def card(session: AsyncSession, thread_id: int) -> ThreadCard:
 
 
 async def board_cards(
-    session: AsyncSession, actor: Actor, flt: BoardFilter, *, by_activity: bool = False
+    session: AsyncSession, actor: Actor, flt: BoardFilter, *, by_activity: bool = False,
+    by_due: bool = False,
 ) -> list[ThreadCard]:
-    """The cards passing `flt`, newest thread first; `by_activity`: in the board's order
-    (newest message first), which is what the first screenful of the board needs."""
+    """The cards passing `flt`, newest thread first; `by_activity`: newest message first,
+    `by_due`: the earliest SLA due time first (the board's orders, for its first
+    screenful)."""
     # Pick the threads first, then read their cards: the card's columns (and the customer's
     # newest message) are then computed for `limit` rows, not for every row the sort sees.
     query = (
@@ -272,6 +274,9 @@ async def board_cards(
     if flt.before_id is not None:
         query = query.where(col(Thread.id) < flt.before_id)
     order: list[UnaryExpression[Any]] = [col(Thread.last_message_at).desc()] if by_activity else []
+    if by_due:
+        order = [col(Thread.sla_due_at).asc().nulls_last(),
+                 col(Thread.waiting_since).asc().nulls_last()]
     order.append(col(Thread.id).desc())
     picked = query.order_by(*order).limit(flt.limit)
     cards = CARD_QUERY.where(col(Thread.id).in_(picked)).order_by(*order)

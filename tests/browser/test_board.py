@@ -68,7 +68,7 @@ def test_keys_move_the_selection_and_open_a_thread(
     channel = api.webhook_channel()
     for n in range(3):
         api.ingest(channel, item(f"Frage {n} {word}"))
-    page = desk.sign_in(person)
+    page = desk.sign_in(person, "/?sort=activity")  # newest activity first
 
     search(page, word)
 
@@ -135,7 +135,7 @@ def test_a_board_of_thousands_renders_only_the_rows_in_view(desk: Desk, api: Des
     person = api.person()
     word = token()
     channel = api.webhook_channel()
-    page = desk.sign_in(person)
+    page = desk.sign_in(person, "/?sort=activity")  # newest activity first
     total = 2000
 
     for start in range(0, total, 500):  # arrives live, in webhook batches of 500

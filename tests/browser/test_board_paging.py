@@ -67,7 +67,7 @@ def everything_loaded(page: Page, total: int) -> None:
 
 
 def test_a_board_larger_than_its_page_shows_every_thread(desk: Desk, crowded: Crowded) -> None:
-    page = desk.sign_in(crowded.api.person(), server=crowded.server)
+    page = desk.sign_in(crowded.api.person(), "/?sort=activity", server=crowded.server)
 
     embedded = page.locator("#board-data").evaluate("node => JSON.parse(node.textContent)")
     assert len(embedded["threads"]) < THREADS

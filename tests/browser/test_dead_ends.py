@@ -150,7 +150,7 @@ def test_keys_on_a_filtered_list_that_changes_live_hit_the_card_seen(
         api.ingest(channel, item(f"Karte {n} {word}", thread=key))
     agent, other = api.person(), api.person()
     ids = {n: api.thread_by_text(agent, f"Karte {n} {word}")["id"] for n in range(4)}
-    page = desk.sign_in(agent, f"/?unclaimed=on&q={word}")
+    page = desk.sign_in(agent, f"/?unclaimed=on&q={word}&sort=activity")
     expect(rows(page)).to_have_count(4)
     page.locator("#cards").focus()
     page.keyboard.press("j")

@@ -85,6 +85,8 @@ async def test_every_action_keeps_the_board_true(
         (supervisor, lambda: rest(agent, "PATCH", f"/api/threads/{tid}", status="pending",
                                   tags=["Billing", "outage"], priority="high")),
         (supervisor, lambda: socket(agent, "update", thread_id=tid, status="resolved")),
+        (supervisor, lambda: rest(supervisor, "POST", "/api/bulk/priority", thread_ids=[tid],
+                                  priority="urgent")),
         (supervisor, lambda: invite_and_take_back(server.url, supervisor, agent, tid)),
         *answering_actions(server, api, supervisor, agent, channel, socket),
         *escalation_actions(api, agent, supervisor, fake_meta),

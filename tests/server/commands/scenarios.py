@@ -360,6 +360,38 @@ async def attribute_delete(desk: InProcessDesk, _: Fakes) -> Act:
     return rest(desk, "admin", "DELETE", f"/api/customer-attributes/{made['id']}")
 
 
+async def view_save(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "agent", "POST", "/api/views", name="Overdue", query="clock=overdue")
+
+
+async def view_delete(desk: InProcessDesk, _: Fakes) -> Act:
+    view = (await (await view_save(desk, _))())["view"]
+    return rest(desk, "agent", "DELETE", f"/api/views/{view['id']}")
+
+
+async def bulk_assign(desk: InProcessDesk, _: Fakes) -> Act:
+    ids = [(await desk.post(f"Bulk {n} {secrets.token_hex(3)}"))["id"] for n in range(2)]
+    return rest(desk, "supervisor", "POST", "/api/bulk/assign", thread_ids=ids,
+                user_id=desk.agent.id)
+
+
+async def bulk_change(desk: InProcessDesk, path: str, **change: Any) -> Act:
+    ids = [(await desk.post(f"Bulk {n} {secrets.token_hex(3)}"))["id"] for n in range(2)]
+    return rest(desk, "agent", "POST", f"/api/bulk/{path}", thread_ids=ids, **change)
+
+
+async def bulk_tag(desk: InProcessDesk, _: Fakes) -> Act:
+    return await bulk_change(desk, "tag", tags=["outage"])
+
+
+async def bulk_priority(desk: InProcessDesk, _: Fakes) -> Act:
+    return await bulk_change(desk, "priority", priority="urgent")
+
+
+async def bulk_status(desk: InProcessDesk, _: Fakes) -> Act:
+    return await bulk_change(desk, "status", status="resolved")
+
+
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
 SCENARIOS: dict[str, Arrange] = {
     "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
@@ -384,6 +416,9 @@ SCENARIOS: dict[str, Arrange] = {
     "ingest/grouped into an incident": grouped, "incident.rename": incident_rename,
     "incident.merge": incident_merge, "incident.split": incident_split,
     "incident.close": incident_close,
+    "view.save": view_save, "view.delete": view_delete,
+    "bulk.assign": bulk_assign, "bulk.tag": bulk_tag, "bulk.priority": bulk_priority,
+    "bulk.status": bulk_status,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
@@ -391,7 +426,8 @@ NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "te
            "user.create", "user.update", "token.create", "token.create_own", "channel.create",
            "draft.invite", "draft.uninvite", "note.add", "reply.hand_over", "after_reply.set",
            "customer.update", "customer.note_add", "attribute.create", "attribute.update",
-           "attribute.delete", "incident.rename", "incident.close"}
+           "attribute.delete", "incident.rename", "incident.close", "view.save",
+           "view.delete"}
 
 
 async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str

@@ -11,6 +11,9 @@
  */
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
+import { clockMatches, DEFAULT_ORDER, orderKey } from "./board_sort.js";
+import { startBulk } from "./board_bulk.js";
+import { startViews } from "./board_views.js";
 import { readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
 
@@ -34,13 +37,12 @@ const OVERSCAN = 8;
 const PAGE_SIZE = 500;
 const PAGE_RETRY_MS = 3000;
 
-// Resolved threads leave the board; a new message reopens them. Each card held gets _t
-// (its sort key) and _hay (its search text).
-// Done work (resolved, closed) leaves the default view.
+// Done work (resolved, closed) leaves the default view; a new message reopens it. Each card
+// held gets _k (its sort key in the chosen order, board_sort.js) and _hay (its search text).
 const DONE = ["resolved", "closed"];
 const cards = new CardSet({ keep: (card) => !DONE.includes(card.status) });
 let loading = !data.complete; // pages of older threads are still to come
-let shown = []; // the cards passing the filters, newest activity first
+let shown = []; // the cards passing the filters, in the chosen order
 let filter = readFilter();
 // The cursor follows a card, by id. `seenId` is the card highlighted on screen at the last
 // render: actions (Enter, c, r) apply to it, whatever arrived since, so a key never acts on
@@ -53,20 +55,23 @@ let rows = new Map(); // card id -> row element in the DOM
 let frame = 0;
 let needRefilter = false;
 let live = null;
+let bulk = null; // the bulk selection (board_bulk.js), once connected
+const currentFilter = () => filter;
+let sortKey = orderKey(filter.sort);
 
 // -- cards and order ----------------------------------------------------------------
 
 function prepare(card) {
   const author = card.author || {};
-  card._t = Date.parse(card.last_message_at) || 0;
+  card._k = sortKey(card);
   card._hay = [author.name, author.handle, card.excerpt, card.channel_name, ...(card.tags || [])]
     .filter(Boolean).join("\n").toLowerCase();
   return card;
 }
 
-/** Does a sort before b? Newest activity first, then the newer thread. */
+/** Does a sort before b? The smaller key first, then the newer thread. */
 function before(a, b) {
-  return a._t > b._t || (a._t === b._t && a.id > b.id);
+  return a._k < b._k || (a._k === b._k && a.id > b.id);
 }
 
 /** Where card sits (or would sit) in `shown`. */
@@ -87,22 +92,31 @@ function indexOfShown(card) {
   return shown[at] === card ? at : -1;
 }
 
-function readFilter() {
-  const text = form.elements.q.value.trim().toLowerCase();
+/** The filter a board query string means (the form's fields, as in the URL). */
+function filterOf(params) {
+  const text = (params.get("q") || "").trim().toLowerCase();
   return {
     q: text ? text.split(/\s+/) : [],
-    network: form.elements.network.value,
-    status: form.elements.status.value,
-    visibility: form.elements.visibility.value,
-    sentiment: form.elements.sentiment.value,
-    team: form.elements.team.value ? Number(form.elements.team.value) : null,
-    incident: form.elements.incident.value ? Number(form.elements.incident.value) : null,
-    mine: form.elements.mine.checked,
-    unclaimed: form.elements.unclaimed.checked,
+    network: params.get("network") || "",
+    status: params.get("status") || "",
+    visibility: params.get("visibility") || "",
+    sentiment: params.get("sentiment") || "",
+    team: params.get("team") ? Number(params.get("team")) : null,
+    incident: params.get("incident") ? Number(params.get("incident")) : null,
+    mine: params.get("mine") === "on",
+    unclaimed: params.get("unclaimed") === "on",
+    sort: params.get("sort") || form.elements.sort.dataset.default || DEFAULT_ORDER,
+    clock: params.get("clock") || "",
+    now: Date.now(), // what "overdue" and "due within 15 minutes" are measured against
   };
 }
 
-function matches(card) {
+function readFilter() {
+  return filterOf(new URLSearchParams(new FormData(form)));
+}
+
+function matches(card, f) {
+  const filter = f || currentFilter();
   if (filter.status ? card.status !== filter.status : DONE.includes(card.status)) return false;
   if (filter.network && card.network !== filter.network) return false;
   if (filter.visibility && card.visibility !== filter.visibility) return false;
@@ -110,6 +124,7 @@ function matches(card) {
   if (filter.team !== null && card.team_id !== filter.team) return false;
   if (filter.incident !== null && card.incident_id !== filter.incident) return false;
   if (filter.unclaimed && card.holder) return false;
+  if (filter.clock && !clockMatches(card, filter.clock, filter.now)) return false;
   if (filter.mine && !((card.holder && card.holder.id === me.id) ||
                        (card.assignee && card.assignee.id === me.id))) return false;
   for (const word of filter.q) if (!card._hay.includes(word)) return false;
@@ -118,8 +133,13 @@ function matches(card) {
 
 function refilter() {
   shown = [];
-  for (const card of cards.values()) if (matches(card)) shown.push(card);
-  shown.sort((a, b) => b._t - a._t || b.id - a.id);
+  sortKey = orderKey(filter.sort);
+  filter.now = Date.now();
+  for (const card of cards.values()) {
+    card._k = sortKey(card);
+    if (matches(card)) shown.push(card);
+  }
+  shown.sort((a, b) => (before(a, b) ? -1 : 1));
 }
 
 /** One thread's change in the sorted list (no DOM work here). */
@@ -302,6 +322,12 @@ function place(row, card, index) {
     row.setAttribute("aria-selected", selected ? "true" : "false");
     row._selected = selected;
   }
+  const picked = !!bulk && bulk.has(card.id); // in the bulk selection
+  if (row._picked !== picked) {
+    row.classList.toggle("picked", picked);
+    row.setAttribute("aria-checked", picked ? "true" : "false");
+    row._picked = picked;
+  }
 }
 
 /** New activity above the rows someone is reading must not push those rows away. */
@@ -310,7 +336,7 @@ function keepAnchor() {
   // The top row itself may have moved (new activity sorts it first): then the row below it.
   for (const [card, was] of [[anchor.card, anchor.index], [anchor.next, anchor.index + 1]]) {
     const now = card && cards.get(card.id);
-    if (!now || now._t !== card._t) continue;
+    if (!now || now._k !== card._k) continue;
     const index = indexOfShown(now);
     if (index < 0) continue;
     if (index !== was) list.scrollTop += (index - was) * ROW_HEIGHT;
@@ -393,6 +419,7 @@ document.addEventListener("keydown", (event) => {
     case "Enter": open(seenCard()); break;
     case "c": act("claim", seenCard()); break;
     case "r": act("release", seenCard()); break;
+    case "x": pickCard(seenCard()); break;
     case "/": search.focus(); search.select(); break;
     default: return;
   }
@@ -406,11 +433,29 @@ list.addEventListener("click", (event) => {
   const button = event.target.closest("button.act");
   if (button && button.dataset.action) act(button.dataset.action, card);
   if (event.target.closest("a")) return;
+  if (bulk && event.shiftKey && seenId !== null) {
+    pickRange(cards.get(seenId), card);
+  } else if (bulk && (event.ctrlKey || event.metaKey)) {
+    bulk.toggle(card.id);
+  }
   selectedId = seenId = card.id; // the person pointed at it: they see it
   selectedIndex = row._index;
   list.focus({ preventScroll: true });
   schedule();
 });
+
+/** x: the card the person saw joins (or leaves) the bulk selection. */
+function pickCard(card) {
+  if (card && bulk) bulk.toggle(card.id);
+}
+
+/** Shift-click: every card in view from the one highlighted to the one clicked. */
+function pickRange(from, to) {
+  const a = indexOfShown(from);
+  const b = indexOfShown(to);
+  if (a < 0 || b < 0) return;
+  bulk.pick(shown.slice(Math.min(a, b), Math.max(a, b) + 1).map((card) => card.id));
+}
 
 list.addEventListener("dblclick", (event) => {
   const row = event.target.closest(".card");
@@ -420,19 +465,32 @@ list.addEventListener("dblclick", (event) => {
 list.addEventListener("scroll", schedule, { passive: true });
 window.addEventListener("resize", schedule);
 
+/** The board's query string, as the URL holds it (the order only when not the default). */
+function boardQuery() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (value && !(name === "sort" && value === form.elements.sort.dataset.default)) {
+      params.set(name, value);
+    }
+  }
+  return params.toString();
+}
+
 function filtersChanged() {
   filter = readFilter();
   needRefilter = true;
   anchor = null; // a new filter starts a new list: nothing to hold steady
-  const params = new URLSearchParams();
-  for (const [name, value] of new FormData(form)) if (value) params.set(name, value);
-  const query = params.toString();
+  const query = boardQuery();
   history.replaceState(null, "", query ? "?" + query : window.location.pathname);
   schedule();
 }
 
-function restoreFilters() {
-  const params = new URLSearchParams(window.location.search);
+function restoreFilters(query) {
+  const params = new URLSearchParams(query === undefined ? window.location.search : query);
+  if (query !== undefined) { // a saved view: its fields, the others cleared
+    form.reset();
+    form.elements.sort.value = form.elements.sort.dataset.default;
+  }
   for (const [name, value] of params) {
     const field = form.elements[name];
     if (!field) continue;
@@ -452,9 +510,40 @@ restoreFilters();
 for (const change of cards.seed(data.threads, data.seq)) prepare(change.card);
 refilter();
 render();
+// The clock filters change as time passes: a thread due in 16 minutes is due "soon" in one.
+const CLOCK_REFILTER_MS = 5000;
+let clockChecked = Date.now();
 setInterval(() => {
   const now = Date.now();
   for (const row of rows.values()) markClock(row, view.tick(row._parts, row._card, now));
+  if (filter.clock && now - clockChecked >= CLOCK_REFILTER_MS) {
+    clockChecked = now;
+    needRefilter = true;
+    schedule();
+  }
 }, 1000);
 live = connect({ since: data.seq, onEvents: applyEvents });
+bulk = startBulk({
+  live,
+  shown: () => shown.map((card) => card.id),
+  changed() {
+    for (const row of rows.values()) row._picked = undefined; // redraw the marks
+    schedule();
+  },
+});
+startViews({
+  views: data.views || [],
+  live,
+  query: boardQuery,
+  apply(query) {
+    restoreFilters(query);
+    filtersChanged();
+  },
+  count(query) {
+    const f = filterOf(new URLSearchParams(query));
+    let n = 0;
+    for (const card of cards.values()) if (matches(card, f)) n++;
+    return n;
+  },
+});
 if (loading) loadRest();

@@ -6,6 +6,7 @@
  * events are new, and where the page stands, is the Stream's business (stream.js).
  */
 import { duration, readJson, t, toast } from "./page.js";
+import * as staleness from "./staleness.js";
 import { Stream } from "./stream.js";
 
 const ACK_TIMEOUT_MS = 10000;
@@ -20,6 +21,7 @@ function showConnection(state) {
   indicator.dataset.state = state;
   const label = indicator.querySelector(".label") || indicator;
   label.textContent = t(STATE_LABELS[state]);
+  staleness.connectionState(state);
 }
 
 /**
@@ -33,6 +35,7 @@ export function connect(options) {
   let resumeAgain = false;
   let reloading = false;
   // cards=newest: each batch carries a thread's card once, with its newest event.
+  staleness.watch();
   const socket = window.io({ transports: ["websocket"], query: { cards: "newest" } });
   showConnection("reconnecting");
 
@@ -79,6 +82,7 @@ export function connect(options) {
         }
         stream.resumed(answer.seq);
         showConnection("live");
+        staleness.current();
       } while (resumeAgain);
     } finally {
       if (resumingOn === sid) resumingOn = null;
@@ -108,6 +112,7 @@ export function connect(options) {
   socket.on("events", (batch) => {
     if (reloading) return;
     const fresh = stream.take(batch);
+    staleness.current();
     if (!fresh.length) return;
     options.onEvents(fresh);
     // Other panels of the page (replies, notes, the crisis banner) listen here.
@@ -115,7 +120,12 @@ export function connect(options) {
   });
 
   socket.on("head", (head) => {
-    if (stream.behind(head)) resume();
+    if (stream.behind(head)) {
+      staleness.behind();
+      resume();
+    } else {
+      staleness.current();
+    }
   });
 
   window.addEventListener("offline", () => showConnection("offline"));

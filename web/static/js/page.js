@@ -7,7 +7,8 @@ export function readJson(id) {
   return node ? JSON.parse(node.textContent) : null;
 }
 
-const strings = readJson("i18n") || {};
+// #i18n holds the page's strings; #i18n-desk (base layout) the strings every page needs.
+const strings = { ...(readJson("i18n-desk") || {}), ...(readJson("i18n") || {}) };
 
 /** A translated string from #i18n, with {name} placeholders filled in. */
 export function t(key, vars) {
