@@ -33,9 +33,16 @@ from server.db import Database
 from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
+from server.metrics import (
+    LatencyMiddleware,
+    events_committed,
+    process_ended,
+    process_started,
+)
 from server.pauses import freeze_startup_objects
 from server.rate_limits import RateLimitMiddleware
-from server.routes import commands, documents, health, network_webhooks, webhooks
+from server.request_ids import RequestIdMiddleware
+from server.routes import commands, documents, health, metrics, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.security_headers import SecurityHeadersMiddleware
@@ -103,6 +110,7 @@ def create_app(settings: Settings | None = None) -> Any:
         EscalationLinker(db),  # a private message sent in an escalation: link its threads
         realtime.committed,  # boards: fan the events out, here and through the bus
         sender.committed,  # an outgoing message: the sender looks now, not at its next poll
+        events_committed,  # /metrics: events per second
     ])
 
     @contextlib.asynccontextmanager
@@ -110,12 +118,14 @@ def create_app(settings: Settings | None = None) -> Any:
         await realtime.start()
         await services.start()
         freeze_startup_objects()
+        process_started()
         try:
             yield
         finally:
             await services.stop()
             await realtime.stop()
             await db.dispose()
+            process_ended()
 
     async def desk_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DeskError)
@@ -147,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Any:
             *webhooks.routes,
             *network_webhooks.routes,
             *health.routes,
+            *metrics.routes,
             *documents.routes(registry),
             *commands.routes(registry),
             *escalation_panel.routes,
@@ -166,6 +177,8 @@ def create_app(settings: Settings | None = None) -> Any:
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(CallerMiddleware, desk=desk)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(LatencyMiddleware)  # the whole time a request takes
+    app.add_middleware(RequestIdMiddleware)  # outermost: everything below logs with the id
     app.state.desk = desk
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.

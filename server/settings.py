@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
     log_level: str = "info"
+    # "json": one JSON object per log line (for a log collector); "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics (Prometheus): a bearer token the scraper sends, or open without one.
+    metrics_token: str = ""
+    metrics_open: bool = False
 
     @field_validator("redis_url")
     @classmethod
