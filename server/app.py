@@ -26,6 +26,7 @@ from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
 from server.actions.quota import DatabaseQuota
 from server.auth.middleware import CallerMiddleware
+from server.auth.oidc import SignOn
 from server.bus import Bus
 from server.commands import Registry, desk_commands
 from server.crypto import SecretBox
@@ -62,6 +63,7 @@ from web import (
     escalation_panel,
     pages,
     replies_pages,
+    sso,
 )
 from web.templating import make_templates, render
 
@@ -162,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Any:
             *commands.routes(registry),
             *escalation_panel.routes,
             *replies_pages.routes,
+            *sso.routes(desk),
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,
@@ -180,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Any:
     app.add_middleware(LatencyMiddleware)  # the whole time a request takes
     app.add_middleware(RequestIdMiddleware)  # outermost: everything below logs with the id
     app.state.desk = desk
+    app.state.sign_on = SignOn(settings, db) if settings.oidc_issuer else None
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.
     return socketio.ASGIApp(realtime.sio, other_asgi_app=app)

@@ -23,7 +23,8 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Webhooks are authenticated by their own signatures, not by cookies.
-CSRF_EXEMPT_PREFIXES = ("/webhooks/",)
+# So is the OpenID provider's back-channel logout (a signed logout token).
+CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/login/sso/backchannel-logout")
 MAX_FORM = 1024 * 1024
 
 

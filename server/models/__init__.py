@@ -19,6 +19,7 @@ from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
+from server.models.sign_on import LogoutTokenSeen, SignOnState
 from server.models.time import utcnow
 from server.models.watch import ChannelWatch
 
@@ -40,11 +41,13 @@ __all__ = [
     "Event",
     "Invitation",
     "LoginFailure",
+    "LogoutTokenSeen",
     "Message",
     "NewEvent",
     "Note",
     "OutboxItem",
     "Role",
+    "SignOnState",
     "Team",
     "Template",
     "Thread",
