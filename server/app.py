@@ -49,6 +49,7 @@ from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
+from server.services.hooks import HookSender
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -102,7 +103,8 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
-    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk)]
+    hooks = HookSender(desk)
+    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk), hooks]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)
@@ -113,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Any:
         realtime.committed,  # boards: fan the events out, here and through the bus
         sender.committed,  # an outgoing message: the sender looks now, not at its next poll
         events_committed,  # /metrics: events per second
+        hooks.committed,  # outgoing webhooks: deliveries of what just committed
     ])
 
     @contextlib.asynccontextmanager

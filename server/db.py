@@ -59,14 +59,16 @@ class Tx:
         self._audits: list[dict[str, Any]] = []
 
     def audit(
-        self, action: str, actor_id: int | None, thread_id: int | None = None, *,
-        request_id: str | None = None, **detail: Any
+        self, action: str, actor_id: int | None, thread_id: int | None = None, **detail: Any
     ) -> None:
-        """One audit row, with the request id of the request or socket command being served
-        (or the one given: ingest writes for many requests in one transaction)."""
+        """One audit row, with the request id of the request or socket command being served."""
+        self.audit_of(request_ids.current(), action, actor_id, thread_id, detail)
+
+    def audit_of(self, request_id: str | None, action: str, actor_id: int | None,
+                 thread_id: int | None, detail: dict[str, Any]) -> None:
+        """One audit row for the request named (ingest writes for many in one transaction)."""
         self._audits.append({"action": action, "actor_id": actor_id, "thread_id": thread_id,
-                             "detail": detail, "at": utcnow(),
-                             "request_id": request_id or request_ids.current()})
+                             "detail": detail, "at": utcnow(), "request_id": request_id})
 
     def emit(self, event: NewEvent) -> None:
         self.events.append(event)

@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, str] = {
     "admin.users": "Manage users and roles",
     "admin.channels": "Connect and manage channels",
     "admin.attributes": "Define customer attributes",
+    "admin.hooks": "Subscribe outgoing webhooks and read their deliveries",
+    "customer.privacy": "Export and erase a customer's data (data protection requests)",
 }
 
 _AGENT = [

@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     oidc_jit: bool = True
     # Whether local accounts may sign in with a password (off: only single sign-on).
     local_accounts: bool = True
+    # Outgoing webhooks: the wait before a failed delivery's first retry (doubling after).
+    hook_first_retry_seconds: float = Field(10.0, gt=0)
 
     @field_validator("redis_url")
     @classmethod

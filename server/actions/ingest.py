@@ -493,8 +493,8 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
         state.touched = True
         message_id = stored[entry.message_key]
         thread_id = row["id"]
-        tx.audit("message.received", None, thread_id, message_id=message_id,
-                 channel_id=entry.channel.id, request_id=entry.request_id)
+        tx.audit_of(entry.request_id, "message.received", None, thread_id,
+                    {"message_id": message_id, "channel_id": entry.channel.id})
         card = card_of(row, entry.channel, state.author, state.holder, state.assignee,
                        state.customer_last_at, state.awaiting_approval, entry.reading)
         if state.opened:

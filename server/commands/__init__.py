@@ -6,7 +6,9 @@ from server.commands import (
     admin,
     customers,
     escalation,
+    hooks,
     notes,
+    privacy,
     replies,
     switches,
     templates,
@@ -20,4 +22,5 @@ __all__ = ["Call", "Command", "Registry", "Rest", "desk_commands"]
 def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
-            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS]
+            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
+            *hooks.COMMANDS, *privacy.COMMANDS]

@@ -25,6 +25,7 @@ from server.events.customers import (
 )
 from server.events.drafts import DraftInvited, DraftUninvited
 from server.events.escalation import EscalationLinked, ThreadBackToPublic, ThreadTakenPrivate
+from server.events.privacy import CustomerErased, ThreadRedacted
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -49,6 +50,7 @@ __all__ = [
     "ApprovalRequested",
     "ApprovalView",
     "CrisisChanged",
+    "CustomerErased",
     "CustomerMerged",
     "CustomerNoteAdded",
     "CustomerNoteView",
@@ -76,6 +78,7 @@ __all__ = [
     "ThreadClaimed",
     "ThreadCustomerChanged",
     "ThreadOpened",
+    "ThreadRedacted",
     "ThreadReleased",
     "ThreadStatusChanged",
     "ThreadTakenPrivate",
