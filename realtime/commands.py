@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from server.commands.registry import Call, Command
 from server.errors import DeskError, Invalid, Unauthenticated
 from server.i18n import gettext
+from server.request_ids import accepted, request_id
 
 if TYPE_CHECKING:
     from realtime.server import Realtime
@@ -34,6 +35,8 @@ def socket_handler(realtime: Realtime, command: Command) -> SocketHandler:
                 data = {}
             if not isinstance(data, dict):
                 raise Invalid("%(name)s expects an object.", name=command.name)
+            # Each handler runs as a task of its own: the id is this command's alone.
+            request_id.set(accepted(data.get("request_id")))
             call = Call(desk=realtime.desk, actor=actor, language=language,
                         transport="socket", sid=sid)
             return {"ok": True, **await command.serve(call, data)}

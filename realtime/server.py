@@ -22,6 +22,7 @@ from server.commands.registry import Call, Command, Registry
 from server.desk import Desk
 from server.errors import N_, Invalid
 from server.i18n import gettext, negotiate
+from server.metrics import LIVE_CONNECTIONS
 from server.permissions import Actor
 from server.services import Service
 from server.settings import origin_of
@@ -233,6 +234,7 @@ class Realtime:
             environ.get("HTTP_ACCEPT_LANGUAGE"), actor.language, self.desk.settings.default_language
         )
         self.viewing[sid] = set()
+        LIVE_CONNECTIONS.inc()
         await self.sio.enter_room(sid, f"user:{actor.id}")
         await self.presence.put(DESK, sid, self._entry(actor))
 
@@ -244,6 +246,8 @@ class Realtime:
     async def _disconnect(self, sid: str, *_: Any) -> None:
         self.stream.leave(sid)
         actor = self.actors.pop(sid, None)
+        if actor is not None:
+            LIVE_CONNECTIONS.dec()
         self.languages.pop(sid, None)
         for thread_id in self.viewing.pop(sid, set()):
             await self._presence_changed(thread_id, sid, None)

@@ -24,7 +24,9 @@ from sqlmodel import col
 
 from realtime.fanout import Sender, newest_cards
 from server.db import Database, compact_json
+from server.metrics import FANOUT_LAG
 from server.models import Event
+from server.models.time import aware, utcnow
 
 log = logging.getLogger("tandem.stream")
 
@@ -158,6 +160,10 @@ class EventStream:
                 self.buffer.extend(batch)
                 self.upto = batch[-1].seq
             await self._deliver()
+            if rows:
+                # One observation per read: the newest event's wait stands for the batch.
+                FANOUT_LAG.observe(max(0.0, (utcnow() - aware(rows[-1].created_at))
+                                       .total_seconds()))
             for listener in self.listeners if batch else ():
                 try:
                     listener(batch)

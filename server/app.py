@@ -26,6 +26,7 @@ from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
 from server.actions.quota import DatabaseQuota
 from server.auth.middleware import CallerMiddleware
+from server.auth.oidc import SignOn
 from server.bus import Bus
 from server.commands import Registry, desk_commands
 from server.crypto import SecretBox
@@ -34,15 +35,23 @@ from server.desk import Desk
 from server.errors import N_, DeskError, MethodNotAllowed, NotFound
 from server.i18n import gettext
 from server.incidents.step import IncidentGrouping
+from server.metrics import (
+    LatencyMiddleware,
+    events_committed,
+    process_ended,
+    process_started,
+)
 from server.pauses import freeze_startup_objects
 from server.rate_limits import RateLimitMiddleware
-from server.routes import commands, documents, health, network_webhooks, webhooks
+from server.request_ids import RequestIdMiddleware
+from server.routes import commands, documents, health, metrics, network_webhooks, webhooks
 from server.routes.common import error_response
 from server.routes.failures import HANDLERS as FAILURE_HANDLERS
 from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
+from server.services.hooks import HookSender
 from server.services.listening import ListeningService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
@@ -58,6 +67,7 @@ from web import (
     escalation_panel,
     pages,
     replies_pages,
+    sso,
 )
 from web.templating import make_templates, render
 
@@ -97,8 +107,10 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
+    hooks = HookSender(desk)
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
-                             ThreadCloser(db, settings.close_after_days), ListeningService(desk)]
+                             ThreadCloser(db, settings.close_after_days), ListeningService(desk),
+                             hooks]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)
@@ -108,6 +120,8 @@ def create_app(settings: Settings | None = None) -> Any:
         EscalationLinker(db),  # a private message sent in an escalation: link its threads
         realtime.committed,  # boards: fan the events out, here and through the bus
         sender.committed,  # an outgoing message: the sender looks now, not at its next poll
+        events_committed,  # /metrics: events per second
+        hooks.committed,  # outgoing webhooks: deliveries of what just committed
     ])
 
     @contextlib.asynccontextmanager
@@ -115,12 +129,14 @@ def create_app(settings: Settings | None = None) -> Any:
         await realtime.start()
         await services.start()
         freeze_startup_objects()
+        process_started()
         try:
             yield
         finally:
             await services.stop()
             await realtime.stop()
             await db.dispose()
+            process_ended()
 
     async def desk_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DeskError)
@@ -152,10 +168,12 @@ def create_app(settings: Settings | None = None) -> Any:
             *webhooks.routes,
             *network_webhooks.routes,
             *health.routes,
+            *metrics.routes,
             *documents.routes(registry),
             *commands.routes(registry),
             *escalation_panel.routes,
             *replies_pages.routes,
+            *sso.routes(desk),
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,
@@ -171,7 +189,10 @@ def create_app(settings: Settings | None = None) -> Any:
     app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(CallerMiddleware, desk=desk)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(LatencyMiddleware)  # the whole time a request takes
+    app.add_middleware(RequestIdMiddleware)  # outermost: everything below logs with the id
     app.state.desk = desk
+    app.state.sign_on = SignOn(settings, db) if settings.oidc_issuer else None
     app.state.templates = make_templates(settings.assets)
     # Socket.IO answers under /socket.io/ on the same port; everything else is Starlette.
     return socketio.ASGIApp(realtime.sio, other_asgi_app=app)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import secrets
+import shutil
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,6 +31,8 @@ from server.actions.tokens import do_create_token_from_shell
 from server.crypto import SecretBox
 from server.db import Database
 from server.errors import DeskError
+from server.logs import log_config
+from server.metrics import MULTIPROC_ENV
 from server.migrate import upgrade
 from server.models import Role, User
 from server.settings import Settings, SettingsError
@@ -90,10 +96,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if settings.simulator_rate and args.workers > 1:
         raise CliError("the simulator runs in one process: use --workers 1 with it")
     print(f"Tandem is listening on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(
-        "server.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level=settings.log_level, proxy_headers=True,
-    )
+    with metrics_folder(args.workers):
+        uvicorn.run(
+            "server.app:create_app", factory=True, host=args.host, port=args.port,
+            workers=args.workers, log_level=settings.log_level, proxy_headers=True,
+            log_config=log_config(settings), access_log=False,
+        )
+
+
+@contextlib.contextmanager
+def metrics_folder(workers: int) -> Iterator[None]:
+    """Several workers write their metrics to files that /metrics merges (prometheus-client's
+    multiprocess mode). The folder must start empty: the desk makes a fresh one and removes
+    it afterwards, or empties the one PROMETHEUS_MULTIPROC_DIR names. One worker keeps its
+    figures in memory (its client was imported before the variable could be set)."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        mine = f"_{os.getpid()}.db"  # this process's own, already open, when it serves alone
+        for stale in Path(given).glob("*.db"):
+            if not stale.name.endswith(mine):
+                stale.unlink()
+        yield
+        return
+    if workers <= 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="tandem-metrics-")
+    os.environ[MULTIPROC_ENV] = folder  # the workers start with this environment
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from server import request_ids
 from server.models import AuditEntry, Event, NewEvent, utcnow
 
 AfterCommit = Callable[[Sequence[NewEvent]], Awaitable[None]]
@@ -60,8 +61,14 @@ class Tx:
     def audit(
         self, action: str, actor_id: int | None, thread_id: int | None = None, **detail: Any
     ) -> None:
+        """One audit row, with the request id of the request or socket command being served."""
+        self.audit_of(request_ids.current(), action, actor_id, thread_id, detail)
+
+    def audit_of(self, request_id: str | None, action: str, actor_id: int | None,
+                 thread_id: int | None, detail: dict[str, Any]) -> None:
+        """One audit row for the request named (ingest writes for many in one transaction)."""
         self._audits.append({"action": action, "actor_id": actor_id, "thread_id": thread_id,
-                             "detail": detail, "at": utcnow()})
+                             "detail": detail, "at": utcnow(), "request_id": request_id})
 
     def emit(self, event: NewEvent) -> None:
         self.events.append(event)
@@ -99,6 +106,7 @@ class Tx:
             "audit_thread_id": [a["thread_id"] for a in audits],
             "detail": [compact_json(a["detail"]) for a in audits],
             "at": [a["at"] for a in audits],
+            "request_id": [a["request_id"] for a in audits],
             "type": [e.type for e in events],
             "thread_id": [e.thread_id for e in events],
             "user_id": [e.user_id for e in events],
@@ -123,11 +131,12 @@ _SQLITE_LAST_SEQ = text("SELECT seq FROM sqlite_sequence WHERE name = 'event'")
 # data-modifying WITH, which PostgreSQL runs exactly once.
 _PG_FINISH = text("""
 WITH audit AS (
-    INSERT INTO audit_entry (action, actor_id, thread_id, detail, at)
-    SELECT a.action, a.actor_id, a.thread_id, CAST(a.detail AS json), a.at
+    INSERT INTO audit_entry (action, actor_id, thread_id, detail, at, request_id)
+    SELECT a.action, a.actor_id, a.thread_id, CAST(a.detail AS json), a.at, a.request_id
     FROM unnest(CAST(:action AS text[]), CAST(:actor_id AS integer[]),
                 CAST(:audit_thread_id AS integer[]), CAST(:detail AS text[]),
-                CAST(:at AS timestamptz[])) AS a(action, actor_id, thread_id, detail, at)
+                CAST(:at AS timestamptz[]), CAST(:request_id AS text[]))
+         AS a(action, actor_id, thread_id, detail, at, request_id)
 )
 INSERT INTO event (type, thread_id, user_id, payload, created_at)
 SELECT e.type, e.thread_id, e.user_id, CAST(e.payload AS json), e.created_at

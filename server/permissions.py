@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, str] = {
     "admin.attributes": "Define customer attributes",
     "incident.manage": "Rename, merge, split and close incidents",
     "listening.manage": "Manage listening rules",
+    "admin.hooks": "Subscribe outgoing webhooks and read their deliveries",
+    "customer.privacy": "Export and erase a customer's data (data protection requests)",
 }
 
 _AGENT = [

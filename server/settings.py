@@ -121,6 +121,31 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
     log_level: str = "info"
+    # "json": one JSON object per log line (for a log collector); "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics (Prometheus): a bearer token the scraper sends, or open without one.
+    metrics_token: str = ""
+    metrics_open: bool = False
+    # Single sign-on with OpenID Connect (server/auth/oidc.py); off while the issuer is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_label: str = "Single sign-on"
+    # The claim whose values name roles ("roles", or a dotted path: realm_access.roles), and
+    # which value means which desk role: "idp-admins=admin,idp-leads=supervisor" (first wins).
+    oidc_role_claim: str = "roles"
+    oidc_role_map: str = ""
+    # The role of a newcomer whose claims name no mapped role; empty refuses them.
+    oidc_default_role: str = "service agent"
+    # The claim naming the person's team (made on first sight); empty leaves teams alone.
+    oidc_team_claim: str = ""
+    # Just-in-time accounts: a newcomer the provider vouches for gets one on first sign-in.
+    oidc_jit: bool = True
+    # Whether local accounts may sign in with a password (off: only single sign-on).
+    local_accounts: bool = True
+    # Outgoing webhooks: the wait before a failed delivery's first retry (doubling after).
+    hook_first_retry_seconds: float = Field(10.0, gt=0)
 
     @field_validator("redis_url")
     @classmethod
@@ -143,6 +168,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check(self) -> Settings:
         async_database_url(self.database_url)
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise SettingsError("TANDEM_OIDC_ISSUER needs TANDEM_OIDC_CLIENT_ID too")
+        if not self.local_accounts and not self.oidc_issuer:
+            raise SettingsError(
+                "TANDEM_LOCAL_ACCOUNTS=false needs single sign-on (TANDEM_OIDC_ISSUER): "
+                "nobody could sign in otherwise"
+            )
         if self.mode == "production" and (
             self.secret_key in WEAK_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH
         ):

@@ -15,7 +15,7 @@ from server.actions.accounts import sign_in, sign_out
 from server.auth import SESSION_COOKIE
 from server.auth.middleware import clear_session_cookies, set_session_cookies
 from server.desk import Desk
-from server.errors import N_, DeskError, Unauthenticated
+from server.errors import N_, DeskError, Forbidden, Unauthenticated
 from server.models import Contact, Team, Thread, User
 from server.permissions import Actor
 from server.queries.board_views import views_for
@@ -24,6 +24,7 @@ from server.queries.incidents import list_incidents
 from server.queries.threads import thread_messages
 from server.routes.common import desk_of
 from web.forms import error_text
+from web.sso import end_session_url
 from web.templating import render
 
 
@@ -48,11 +49,17 @@ async def login_page(request: Request) -> Response:
     return render(request, "login.html", next=_safe_next(request.query_params.get("next")))
 
 
+LOCAL_OFF = N_("Sign in with single sign-on: passwords are switched off on this desk.")
+
+
 async def login_submit(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email", ""))
     next_url = _safe_next(str(form.get("next", "")))
     desk = desk_of(request)
+    if not desk.settings.local_accounts:
+        return render(request, "login.html", status_code=403,
+                      error=error_text(request, Forbidden(LOCAL_OFF)), next=next_url)
     ip = request.client.host if request.client else ""
     try:
         token, _session = await sign_in(
@@ -69,9 +76,12 @@ async def login_submit(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
+    # Signed in through the provider: sign out there too (RP-initiated logout).
+    provider_logout = await end_session_url(
+        request, getattr(getattr(request.state, "session", None), "id_token", None))
     if token:
         await sign_out(desk_of(request).db, token)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(provider_logout or "/login", status_code=303)
     clear_session_cookies(response)
     return response
 

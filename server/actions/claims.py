@@ -25,6 +25,7 @@ from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import ClaimHeld, Invalid, NotFound
 from server.events import ThreadAssigned, ThreadClaimed, ThreadReleased, UserRef, event_row
+from server.metrics import CLAIM_CONFLICTS
 from server.models import Thread, User, utcnow
 from server.models.time import iso
 from server.permissions import Actor
@@ -141,6 +142,7 @@ async def do_claim(
         # Shielded: a waiter that goes away must not cancel the claim it waits for.
         outcome = await asyncio.shield(pending)
         if outcome.holder is not None and outcome.holder.id != actor.id:
+            CLAIM_CONFLICTS.inc()
             raise ClaimHeld(outcome.holder.id, outcome.holder.name)
     mine: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
     flights[thread_id] = mine
@@ -150,6 +152,7 @@ async def do_claim(
         holder = claim.holder
         return claim
     except ClaimHeld as held:
+        CLAIM_CONFLICTS.inc()
         holder = UserRef(id=held.params["holder_id"], name=held.params["holder_name"])
         raise
     finally:

@@ -15,6 +15,7 @@ against a concurrent process (INSERT .. ON CONFLICT DO NOTHING).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from channels.base import InboundItem
+from server import request_ids
 from server.actions.arrivals import Arrival, ArrivingThread, IngestStep, Someone
 from server.actions.channels import ChannelCache
 from server.actions.customer_intake import NewContact, Written, read_messages, welcome
@@ -42,6 +44,7 @@ from server.actions.windows import aware
 from server.db import Database, Tx
 from server.errors import NotFound
 from server.events import MessageAdded, MessageView, ThreadOpened, event_row
+from server.metrics import INGEST_QUEUE, INGESTED
 from server.models import Channel, Contact, Message, Thread, User, utcnow
 from server.models.time import iso
 from server.queries.cards import awaiting_approval, card_of, customer_last_at, reading_view
@@ -109,6 +112,8 @@ class _Request:
     items: Sequence[InboundItem]
     readings: list[Reading]  # one per item
     answer: asyncio.Future[IngestResult] = field(init=False)
+    # The webhook request it came in, for its audit rows (the writer serves many requests).
+    request_id: str | None = field(default_factory=request_ids.current)
 
 
 class IngestWriter:
@@ -133,8 +138,10 @@ class IngestWriter:
         request.answer = asyncio.get_running_loop().create_future()
         self.waiting.append(request)
         self.waiting_items += len(request.items)
+        INGEST_QUEUE.inc(len(request.items))
         if self.task is None:
-            self.task = asyncio.create_task(self._run())
+            # A context of its own: the writer outlives the request that started it.
+            self.task = asyncio.create_task(self._run(), context=contextvars.Context())
         # A caller that goes away cancels its answer; the writer then skips it if it can.
         return await request.answer
 
@@ -155,6 +162,7 @@ class IngestWriter:
         while self.waiting and (not batch or items + len(self.waiting[0].items) <= BATCH_ITEMS):
             request = self.waiting.popleft()
             self.waiting_items -= len(request.items)
+            INGEST_QUEUE.dec(len(request.items))
             if not request.answer.done():
                 batch.append(request)
                 items += len(request.items)
@@ -173,6 +181,7 @@ class IngestWriter:
             elif not batch[0].answer.done():
                 batch[0].answer.set_exception(error)
             return
+        INGESTED.inc(sum(len(request.items) for request in batch))
         for request, result in zip(batch, results, strict=True):
             if not request.answer.done():
                 request.answer.set_result(result)
@@ -202,6 +211,7 @@ class _Entry:
     settings: Settings
     item: InboundItem
     reading: Reading
+    request_id: str | None
 
     @property
     def message_key(self) -> tuple[int, str]:
@@ -236,7 +246,8 @@ async def _store(tx: Tx, batch: list[_Request], steps: list[IngestStep]
     seen: set[tuple[int, str]] = set()
     for index, request in enumerate(batch):
         for item, reading in zip(request.items, request.readings, strict=True):
-            entry = _Entry(index, request.channel, request.settings, item, reading)
+            entry = _Entry(index, request.channel, request.settings, item, reading,
+                           request.request_id)
             if entry.message_key not in seen:
                 seen.add(entry.message_key)
                 entries.append(entry)
@@ -511,8 +522,8 @@ def _announce(tx: Tx, entries: list[_Entry], contacts: dict[tuple[int, str], _Co
         state.touched = True
         message_id = stored[entry.message_key]
         thread_id = row["id"]
-        tx.audit("message.received", None, thread_id, message_id=message_id,
-                 channel_id=entry.channel.id)
+        tx.audit_of(entry.request_id, "message.received", None, thread_id,
+                    {"message_id": message_id, "channel_id": entry.channel.id})
         card = card_of(row, entry.channel, state.author, state.holder, state.assignee,
                        state.customer_last_at, state.awaiting_approval, entry.reading)
         if state.opened:

@@ -25,6 +25,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Webhooks are authenticated by their own signatures, not by cookies: no caller, no CSRF
 # token, no cookie (a network is not a browser, and ingest is the desk's hot path).
 WEBHOOKS = "/webhooks/"
+# The OpenID provider's back-channel logout is authenticated by its signed logout token.
+CSRF_EXEMPT_PREFIXES = ("/login/sso/backchannel-logout",)
 MAX_FORM = 1024 * 1024
 
 
@@ -74,6 +76,7 @@ class CallerMiddleware:
         needs_check = (
             scope["method"] not in SAFE_METHODS
             and token is None
+            and not scope["path"].startswith(CSRF_EXEMPT_PREFIXES)
             # An API call with no valid sign-in has no session to forge: it gets the API's
             # 401 unauthenticated rather than a CSRF refusal.
             and not (actor is None and scope["path"].startswith("/api/"))

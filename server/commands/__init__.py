@@ -8,9 +8,11 @@ from server.commands import (
     bulk,
     customers,
     escalation,
+    hooks,
     incidents,
     listening,
     notes,
+    privacy,
     replies,
     switches,
     templates,
@@ -25,4 +27,5 @@ def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
-            *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS]
+            *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
+            *hooks.COMMANDS, *privacy.COMMANDS]

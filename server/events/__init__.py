@@ -34,6 +34,7 @@ from server.events.listening import (
     ListeningRuleSaved,
     ListeningRuleView,
 )
+from server.events.privacy import CustomerErased, ThreadRedacted
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -59,6 +60,7 @@ __all__ = [
     "ApprovalView",
     "BulkProgress",
     "CrisisChanged",
+    "CustomerErased",
     "CustomerMerged",
     "CustomerNoteAdded",
     "CustomerNoteView",
@@ -93,6 +95,7 @@ __all__ = [
     "ThreadClaimed",
     "ThreadCustomerChanged",
     "ThreadOpened",
+    "ThreadRedacted",
     "ThreadReleased",
     "ThreadStatusChanged",
     "ThreadTakenPrivate",

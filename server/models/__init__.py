@@ -17,11 +17,13 @@ from server.models.customers import (
     CustomerNote,
 )
 from server.models.desk import Channel, Contact, Customer, Message, Thread
+from server.models.hooks import HookAttempt, HookCursor, HookDelivery, HookSubscription
 from server.models.incidents import Incident, IncidentPost
 from server.models.listening import ListeningHit, ListeningMatch, ListeningRule, ListeningWatch
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
+from server.models.sign_on import LogoutTokenSeen, SignOnState
 from server.models.time import utcnow
 from server.models.watch import ChannelWatch
 
@@ -42,6 +44,10 @@ __all__ = [
     "DeskSetting",
     "Draft",
     "Event",
+    "HookAttempt",
+    "HookCursor",
+    "HookDelivery",
+    "HookSubscription",
     "Incident",
     "IncidentPost",
     "Invitation",
@@ -50,11 +56,13 @@ __all__ = [
     "ListeningRule",
     "ListeningWatch",
     "LoginFailure",
+    "LogoutTokenSeen",
     "Message",
     "NewEvent",
     "Note",
     "OutboxItem",
     "Role",
+    "SignOnState",
     "Team",
     "Template",
     "Thread",

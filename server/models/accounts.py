@@ -50,6 +50,10 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # A single sign-on: the provider's session id (for its back-channel logout) and the ID
+    # token (the hint of a logout started here).
+    oidc_sid: str | None = Field(default=None, max_length=255, index=True)
+    id_token: str | None = None
 
 
 class ApiToken(SQLModel, table=True):

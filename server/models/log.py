@@ -22,6 +22,8 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=64)
     thread_id: int | None = Field(default=None, index=True)
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The HTTP request or socket command that did it (server/request_ids.py), for the logs.
+    request_id: str | None = Field(default=None, max_length=64, index=True)
 
 
 class Event(SQLModel, table=True):

@@ -19,6 +19,7 @@ from server.desk import Desk
 from server.services import Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
+from server.services.hooks import HookSender
 from server.services.listening import ListeningService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
@@ -64,7 +65,8 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     assert desk.services is not None
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
-                                         ThreadCloser, ListeningService, SimulatorService]
+                                         ThreadCloser, ListeningService, HookSender,
+                                         SimulatorService]
 
     async with app.router.lifespan_context(app):
         assert desk.services.running == listed

@@ -56,7 +56,9 @@ START_SECONDS = 120
 
 
 class DeskServer:
-    def __init__(self, env: dict[str, str], log_path: Path, extra: dict[str, str] | None = None):
+    def __init__(self, env: dict[str, str], log_path: Path, extra: dict[str, str] | None = None,
+                 workers: int = 1):
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **TEST_SETTINGS, **env, **(extra or {}),
@@ -68,7 +70,7 @@ class DeskServer:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "serve", "--no-migrate",
-                 "--port", str(self.port)],
+                 "--port", str(self.port), "--workers", str(self.workers)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         # Generous: a start takes a second or two, but a busy machine can stretch it

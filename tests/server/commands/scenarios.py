@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from server.actions.hooks import plan_deliveries
 from server.incidents.grouping import SEED_SIZE
 from server.queries.cards import BoardFilter, board_cards
 from tests.fakes.meta_graph import FakeMeta
@@ -390,6 +391,29 @@ async def bulk_priority(desk: InProcessDesk, _: Fakes) -> Act:
 
 async def bulk_status(desk: InProcessDesk, _: Fakes) -> Act:
     return await bulk_change(desk, "status", status="resolved")
+async def hook_subscribe(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/hooks", url="http://127.0.0.1:9/crm",
+                event_types=["thread.opened"])
+
+
+async def hook_unsubscribe(desk: InProcessDesk, _: Fakes) -> Act:
+    made = await (await hook_subscribe(desk, _))()
+    return rest(desk, "admin", "DELETE", f"/api/hooks/{made['id']}")
+
+
+async def hook_send_again(desk: InProcessDesk, _: Fakes) -> Act:
+    made = await (await hook_subscribe(desk, _))()
+    await desk.post("a post the CRM hears of")
+    await plan_deliveries(desk.db)
+    [delivery] = (await desk.ok(desk.admin, "GET", f"/api/hooks/{made['id']}/deliveries")
+                  )["deliveries"]
+    return rest(desk, "admin", "POST", f"/api/hooks/deliveries/{delivery['id']}/send-again")
+
+
+async def customer_erase(desk: InProcessDesk, _: Fakes) -> Act:
+    card = await desk.post("Bitte löschen Sie meine Daten")
+    return rest(desk, "admin", "POST", f"/api/customers/{card['customer_id']}/erase",
+                confirm=True)
 
 
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
@@ -419,6 +443,8 @@ SCENARIOS: dict[str, Arrange] = {
     "view.save": view_save, "view.delete": view_delete,
     "bulk.assign": bulk_assign, "bulk.tag": bulk_tag, "bulk.priority": bulk_priority,
     "bulk.status": bulk_status,
+    "hook.subscribe": hook_subscribe, "hook.unsubscribe": hook_unsubscribe,
+    "hook.send_again": hook_send_again, "customer.erase": customer_erase,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
@@ -427,7 +453,7 @@ NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "te
            "draft.invite", "draft.uninvite", "note.add", "reply.hand_over", "after_reply.set",
            "customer.update", "customer.note_add", "attribute.create", "attribute.update",
            "attribute.delete", "incident.rename", "incident.close", "view.save",
-           "view.delete"}
+           "view.delete", "hook.subscribe", "hook.unsubscribe", "hook.send_again"}
 
 
 async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str
