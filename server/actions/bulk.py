@@ -23,7 +23,8 @@ from server.events import ThreadAssigned, ThreadStatusChanged, UserRef, event_ro
 from server.events.bulk import BulkProgress
 from server.models import Thread, User, utcnow
 from server.permissions import Actor
-from server.queries.cards import PRIORITIES, STATUSES, cards_by_id
+from server.queries.cards import PRIORITIES, cards_by_id
+from server.statuses import status_named
 
 MAX_THREADS = 1000
 CHUNK = 100  # threads per transaction: short write locks, and a progress step each
@@ -50,14 +51,13 @@ class BulkOutcome:
 
 
 def check_change(change: BulkChange) -> BulkChange:
-    if change.status is not None and change.status not in STATUSES:
-        raise Invalid("Unknown status %(value)s.", value=change.status)
+    status = status_named(change.status) if change.status is not None else None
     if change.priority is not None and change.priority not in PRIORITIES:
         raise Invalid("Unknown priority %(value)s.", value=change.priority)
     tags = tuple(check_tags(list(change.add_tags))) if change.add_tags else ()
     if not (change.status or change.priority or tags or change.assign):
         raise Invalid("Choose what to change.")
-    return BulkChange(change.status, change.priority, tags, change.assign, change.assignee_id)
+    return BulkChange(status, change.priority, tags, change.assign, change.assignee_id)
 
 
 def _held_by_other(thread: Thread, actor: Actor) -> bool:

@@ -12,8 +12,9 @@ from server.actions.threads import MAX_TAGS
 from server.commands.board_results import BulkDone
 from server.commands.inputs import Chars, CommandInput, Id
 from server.commands.registry import Call, Command, Rest
-from server.commands.threads import Priority, Status
+from server.commands.threads import Priority
 from server.errors import NotFound
+from server.statuses import Named
 
 
 class BulkInput(CommandInput):
@@ -35,7 +36,7 @@ class BulkPriorityInput(BulkInput):
 
 
 class BulkStatusInput(BulkInput):
-    status: Status
+    status: Named
 
 
 def _answer(done: BulkOutcome) -> dict[str, object]:
