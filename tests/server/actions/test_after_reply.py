@@ -21,18 +21,18 @@ async def private_reply(desk: InProcessDesk, text: str = "A private question"
     return card, sent
 
 
-async def test_by_default_a_sent_reply_leaves_the_thread_pending_and_claimed(
+async def test_by_default_a_sent_reply_leaves_the_thread_waiting_and_claimed(
     desk: InProcessDesk
 ) -> None:
-    assert await desk.ok(desk.agent, "GET", "/api/after-reply") == {"status": "pending"}
+    assert await desk.ok(desk.agent, "GET", "/api/after-reply") == {"status": "waiting"}
 
     card, _ = await private_reply(desk)
 
     thread = await desk.row(Thread, card["id"])
-    assert thread.status == "pending"
+    assert thread.status == "waiting"
     assert thread.claim_holder_id == desk.agent.id
     [moved] = [a for a in await desk.audits("thread.update") if a.thread_id == card["id"]]
-    assert moved.detail == {"status": "pending", "via": "reply"}
+    assert moved.detail == {"status": "waiting", "via": "reply"}
 
 
 async def test_resolved_releases_the_claim_and_open_changes_nothing(
@@ -60,21 +60,21 @@ async def test_resolved_releases_the_claim_and_open_changes_nothing(
 
 async def test_only_an_open_thread_moves(desk: InProcessDesk) -> None:
     await desk.ok(desk.supervisor, "PUT", "/api/after-reply", json={"status": "resolved"})
-    card = await claimed(desk, "Already pending", visibility="private")
-    await desk.ok(desk.agent, "PATCH", f"/api/threads/{card['id']}", json={"status": "pending"})
-    await write_draft(desk, card["id"], "Still pending")
+    card = await claimed(desk, "Already waiting", visibility="private")
+    await desk.ok(desk.agent, "PATCH", f"/api/threads/{card['id']}", json={"status": "waiting"})
+    await write_draft(desk, card["id"], "Still waiting")
 
     await desk.ok(desk.agent, "POST", f"/api/threads/{card['id']}/reply/submit")
 
-    assert (await desk.row(Thread, card["id"])).status == "pending"
+    assert (await desk.row(Thread, card["id"])).status == "waiting"
 
 
 async def test_an_unknown_status_or_a_caller_without_the_right_is_refused(
     desk: InProcessDesk
 ) -> None:
     await desk.refuses(desk.admin, "PUT", "/api/after-reply", 400, "invalid",
-                       json={"status": "waiting"})
+                       json={"status": "snoozed"})
     await desk.refuses(desk.agent, "PUT", "/api/after-reply", 403, "forbidden",
                        json={"status": "resolved"})
-    assert await desk.ok(desk.agent, "GET", "/api/after-reply") == {"status": "pending"}
+    assert await desk.ok(desk.agent, "GET", "/api/after-reply") == {"status": "waiting"}
     assert await desk.audits("after_reply.set") == []

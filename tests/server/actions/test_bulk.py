@@ -25,7 +25,7 @@ async def test_a_bulk_status_change_changes_each_thread_once_with_its_event_and_
         done = await desk.ok(desk.agent, "POST", "/api/bulk/status",
                              json={"thread_ids": ids, "status": "resolved", "job": "j1"})
     assert sorted(done["changed"]) == sorted(ids)
-    assert done["previous_status"] == {"open": ids}
+    assert done["previous_status"] == {"new": ids}  # nobody has touched them yet
     changed = [e for e in got.events if e["type"] == "thread.status_changed"]
     assert sorted(e["thread_id"] for e in changed) == sorted(ids)
     assert all(e["payload"]["card"]["status"] == "resolved" for e in changed)
@@ -36,8 +36,8 @@ async def test_a_bulk_status_change_changes_each_thread_once_with_its_event_and_
 
     # The undo: what the answer said each thread was before.
     await desk.ok(desk.agent, "POST", "/api/bulk/status",
-                  json={"thread_ids": done["previous_status"]["open"], "status": "open"})
-    assert {(await desk.row(Thread, i)).status for i in ids} == {"open"}
+                  json={"thread_ids": done["previous_status"]["new"], "status": "new"})
+    assert {(await desk.row(Thread, i)).status for i in ids} == {"new"}
 
 
 async def test_threads_someone_else_holds_are_skipped_not_the_whole_action(
@@ -72,7 +72,7 @@ async def test_bulk_work_is_permission_checked_and_bad_input_changes_nothing(
     await desk.refuses(desk.viewer, "POST", "/api/bulk/status", 403, "forbidden",
                        json={"thread_ids": ids, "status": "resolved"})
     await desk.refuses(desk.agent, "POST", "/api/bulk/status", 400, "invalid",
-                       json={"thread_ids": ids, "status": "closed"})
+                       json={"thread_ids": ids, "status": "snoozed"})
     await desk.refuses(desk.agent, "POST", "/api/bulk/assign", 403, "forbidden",
                        json={"thread_ids": ids, "user_id": desk.agent.id})
     await desk.refuses(desk.supervisor, "POST", "/api/bulk/assign", 404, "not_found",
