@@ -105,6 +105,8 @@ async def test_contacts_split_off_become_a_customer_with_their_threads(
     await desk.ok(desk.agent, "POST", f"/api/customers/{kept}/split",
                   json={"merge_id": merged["merge_id"]})
     assert (await desk.row(Contact, a_berg[0])).customer_id == fresh
+    assert (await desk.row(Thread, card["id"])).customer_id == fresh
+    assert set((await owners(desk))["notes"].values()) == {other}  # the merge's note goes back
 
 
 async def test_a_merge_or_split_that_cannot_be_done_changes_nothing(
