@@ -25,6 +25,8 @@ from server.actions.claims import ClaimCoalescer
 from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
 from server.actions.quota import DatabaseQuota
+from server.actions.routing import Routing
+from server.actions.service_levels import ServiceLevels
 from server.auth.middleware import CallerMiddleware
 from server.bus import Bus
 from server.commands import Registry, desk_commands
@@ -42,8 +44,10 @@ from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
+from server.services.presence import PresenceKeeper
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
+from server.services.sla_timer import SlaTimer
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
@@ -74,7 +78,9 @@ def build_desk(settings: Settings, bus: Bus) -> Desk:
     return Desk(
         settings=settings, db=db, bus=bus, box=box,
         adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
-        ingest=IngestWriter(db, settings, channels), claims=ClaimCoalescer(db),
+        ingest=IngestWriter(db, settings, channels,
+                            steps=[Routing(), ServiceLevels(settings)]),
+        claims=ClaimCoalescer(db),
     )
 
 
@@ -95,7 +101,10 @@ def create_app(settings: Settings | None = None) -> Any:
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
-                             ThreadCloser(db, settings.close_after_days)]
+                             ThreadCloser(db, settings.close_after_days),
+                             PresenceKeeper(db, settings.away_after_minutes,
+                                            realtime.connected_users),
+                             SlaTimer(db)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.users": "Manage users and roles",
     "admin.channels": "Connect and manage channels",
     "admin.attributes": "Define customer attributes",
+    "admin.routing": "Manage teams, their members and skills, and routing rules",
 }
 
 _AGENT = [

@@ -8,6 +8,7 @@ from server.commands import (
     escalation,
     notes,
     replies,
+    routing,
     switches,
     templates,
     threads,
@@ -20,4 +21,5 @@ __all__ = ["Call", "Command", "Registry", "Rest", "desk_commands"]
 def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
-            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS]
+            *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
+            *routing.COMMANDS]

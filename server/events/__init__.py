@@ -40,6 +40,8 @@ from server.events.replies import (
     ReplyDecided,
     ReplyState,
 )
+from server.events.routing import AvailabilityChanged
+from server.events.service_levels import SlaBreached, SlaBreachedNotice, SlaWarning
 
 __all__ = [
     "EVENT_TYPES",
@@ -48,6 +50,7 @@ __all__ = [
     "ApprovalHandedToYou",
     "ApprovalRequested",
     "ApprovalView",
+    "AvailabilityChanged",
     "CrisisChanged",
     "CustomerMerged",
     "CustomerNoteAdded",
@@ -70,6 +73,9 @@ __all__ = [
     "ReplyAuthor",
     "ReplyDecided",
     "ReplyState",
+    "SlaBreached",
+    "SlaBreachedNotice",
+    "SlaWarning",
     "ThreadAssigned",
     "ThreadBackToPublic",
     "ThreadCard",

@@ -62,6 +62,8 @@ class ThreadCard(Strict):
     awaiting_approval: bool = False
     # The reading of the thread's newest inbound message: how the customer sounded last.
     reading: ReadingView | None = None
+    # The routing rule that gave the thread its team ("routed by rule 'Billing DE'").
+    routed_by: str | None = None
 
 
 class ReplyAuthor(Strict):

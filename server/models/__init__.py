@@ -19,6 +19,8 @@ from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
+from server.models.routing import Availability, RoutingRule, TeamMember
+from server.models.service_levels import SlaClock, SlaPolicy
 from server.models.time import utcnow
 from server.models.watch import ChannelWatch
 
@@ -27,6 +29,7 @@ __all__ = [
     "Approval",
     "AttributeDefinition",
     "AuditEntry",
+    "Availability",
     "Channel",
     "ChannelQuota",
     "ChannelWatch",
@@ -45,7 +48,11 @@ __all__ = [
     "Note",
     "OutboxItem",
     "Role",
+    "RoutingRule",
+    "SlaClock",
+    "SlaPolicy",
     "Team",
+    "TeamMember",
     "Template",
     "Thread",
     "User",

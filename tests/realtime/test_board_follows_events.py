@@ -16,7 +16,9 @@ from tests.customers.desk import customer_actions
 from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
+from tests.realtime.routing_actions import routing_actions
 from tests.replies.desk import newest_message, reply_state, until, write_draft
+from tests.support.backends import Backend
 from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
 from tests.support.live import LiveBoard
@@ -50,7 +52,7 @@ async def check_action(
 
 
 async def test_every_action_keeps_the_board_true(
-    server: DeskServer, api: DeskApi, fake_meta: FakeMeta
+    server: DeskServer, api: DeskApi, fake_meta: FakeMeta, backend: Backend
 ) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel: WebhookChannel = api.webhook_channel()
@@ -86,6 +88,7 @@ async def test_every_action_keeps_the_board_true(
         *answering_actions(server, api, supervisor, agent, channel, socket),
         *escalation_actions(api, agent, supervisor, fake_meta),
         *customer_actions(api, agent, channel),
+        *routing_actions(api, backend, supervisor, agent, channel, socket),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)

@@ -23,7 +23,8 @@ from tests.support.inprocess import InProcessDesk
 READS = {"me", "thread.list", "thread.get", "reply.get", "approvals.list", "note.list",
          "note.people", "template.list", "template.render", "crisis.get", "policy.get",
          "user.list", "after_reply.get", "customer.search", "customer.get",
-         "customer.for_thread", "customer.suggestions", "attribute.list"}
+         "customer.for_thread", "customer.suggestions", "attribute.list", "team.list",
+         "rule.list", "availability.list", "sla.list"}
 # The live connection's own commands: presence and the draft's Yjs traffic, which travel
 # between connections and into the draft row, never into the event log.
 LIVE = {"resume", "view", "unview", "typing", "draft.join", "draft.update", "draft.awareness",

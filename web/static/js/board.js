@@ -9,6 +9,7 @@
  * wins is the CardSet's business (stream.js); each row is drawn by the CardView
  * (card_view.js), like the head of the thread page.
  */
+import { startAvailability } from "./availability.js";
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
 import { readJson, t } from "./page.js";
@@ -455,4 +456,5 @@ setInterval(() => {
   for (const row of rows.values()) markClock(row, view.tick(row._parts, row._card, now));
 }, 1000);
 live = connect({ since: data.seq, onEvents: applyEvents });
+startAvailability(live, me);
 if (loading) loadRest();
