@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import claims, fanout, infra, ingest, listening, page, reading, report
+from bench import claims, fanout, infra, ingest, listening, page, reading, report, sla
 from bench.options import Options, parse
 
 
@@ -52,6 +52,7 @@ def sections(options: Options, work: Path) -> dict[str, Callable[[], dict[str, A
                                  work, log),
         "reading": lambda: reading.run(sizes.reading_passes, log),
         "listening": lambda: listening.run(sizes.listening_seconds, log),
+        "sla": lambda: sla.run(sizes.backends, sizes.sla_threads, sizes.sla_seconds, work, log),
     }
 
 

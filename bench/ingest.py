@@ -5,6 +5,9 @@ threads of ten), then `concurrency` senders post single-item signed webhooks bac
 Half the posts comment on a random prefilled thread as its author, half open a new thread.
 After each round the harness counts the round's messages in the database itself, so
 "accepted" is also "persisted".
+
+Each round runs twice: with routing off (no active rule) and on (ten rules and automatic
+assignment to five online agents, bench/routing.py), to show what routing costs ingest.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import infra
+from bench import infra, routing
 from bench.prefill import Prefilled, count, prefill
 from bench.sender import (
     Sent,
@@ -137,6 +140,7 @@ def run(backends: list[tuple[str, list[int]]], sizes: list[int], webhooks: int,
             desk = infra.start_desk(backend, 1, folder / "logs", token)
             try:
                 channel = asyncio.run(make_channel(desk.urls[0], desk.admin))
+                rules = routing.set_up(desk.urls[0], desk.admin, backend.database_url)
             finally:
                 desk.stop()
             done = Prefilled()
@@ -146,24 +150,30 @@ def run(backends: list[tuple[str, list[int]]], sizes: list[int], webhooks: int,
                 fill_s = time.monotonic() - began
                 total = count(backend.database_url, "SELECT count(*) FROM message")
                 for workers in worker_counts:
-                    desk = infra.start_desk(backend, workers, folder / "logs", token)
-                    try:
-                        # Warm-up: connections, statement caches.
-                        asyncio.run(flood(desk.urls[0], channel, f"w{secrets.token_hex(2)}",
-                                          50, 8))
-                        result = _round(desk, channel, done, webhooks, concurrency, max_seconds)
-                    finally:
-                        desk.stop()
-                    result.update({
-                        "backend": backend.label, "workers": workers, "messages_before": total,
-                        "size": size, "prefill_seconds": round(fill_s, 1),
-                        "concurrency": concurrency,
-                    })
-                    rounds.append(result)
-                    log(f"  ingest {backend.label}, {workers} worker(s), {total:,} messages: "
-                        f"{result['accepted_per_s']:.0f}/s accepted, {result['persisted']} of "
-                        f"{result['accepted']} persisted, p99 {result['latency_ms']['p99']} ms, "
-                        f"server CPU {result['server_cpu_percent']}%")
+                    for routed in (False, True):
+                        desk = infra.start_desk(backend, workers, folder / "logs", token)
+                        try:
+                            routing.switch(desk.urls[0], desk.admin, rules, routed)
+                            # Warm-up: connections, statement caches.
+                            asyncio.run(flood(desk.urls[0], channel,
+                                              f"w{secrets.token_hex(2)}", 50, 8))
+                            result = _round(desk, channel, done, webhooks, concurrency,
+                                            max_seconds)
+                        finally:
+                            desk.stop()
+                        result.update({
+                            "backend": backend.label, "workers": workers,
+                            "messages_before": total, "size": size,
+                            "prefill_seconds": round(fill_s, 1), "concurrency": concurrency,
+                            "routing": routed,
+                        })
+                        rounds.append(result)
+                        log(f"  ingest {backend.label}, {workers} worker(s), {total:,} "
+                            f"messages, routing {'on' if routed else 'off'}: "
+                            f"{result['accepted_per_s']:.0f}/s accepted, {result['persisted']} "
+                            f"of {result['accepted']} persisted, p99 "
+                            f"{result['latency_ms']['p99']} ms, "
+                            f"server CPU {result['server_cpu_percent']}%")
         finally:
             backend.drop()
     return {"rounds": rounds, "sizes": sizes, "webhooks_per_round": webhooks,

@@ -25,6 +25,8 @@ from server.actions.claims import ClaimCoalescer
 from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
 from server.actions.quota import DatabaseQuota
+from server.actions.routing import Routing
+from server.actions.service_levels import ServiceLevels
 from server.auth.middleware import CallerMiddleware
 from server.auth.oidc import SignOn
 from server.bus import Bus
@@ -53,8 +55,10 @@ from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
 from server.services.hooks import HookSender
 from server.services.listening import ListeningService
+from server.services.presence import PresenceKeeper
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
+from server.services.sla_timer import SlaTimer
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
@@ -86,7 +90,8 @@ def build_desk(settings: Settings, bus: Bus) -> Desk:
     return Desk(
         settings=settings, db=db, bus=bus, box=box,
         adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
-        ingest=IngestWriter(db, settings, channels, steps=[IncidentGrouping()]),
+        ingest=IngestWriter(db, settings, channels,
+                            steps=[IncidentGrouping(), Routing(), ServiceLevels(settings)]),
         claims=ClaimCoalescer(db),
     )
 
@@ -110,7 +115,10 @@ def create_app(settings: Settings | None = None) -> Any:
     hooks = HookSender(desk)
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
                              ThreadCloser(db, settings.close_after_days), ListeningService(desk),
-                             hooks]
+                             hooks,
+                             PresenceKeeper(db, settings.away_after_minutes,
+                                            realtime.connected_users),
+                             SlaTimer(db)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "listening.manage": "Manage listening rules",
     "admin.hooks": "Subscribe outgoing webhooks and read their deliveries",
     "customer.privacy": "Export and erase a customer's data (data protection requests)",
+    "admin.routing": "Manage teams, their members and skills, and routing rules",
 }
 
 _AGENT = [

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     # reopen_days reopens it, a later one starts a new thread linked to it.
     close_after_days: float = Field(7.0, gt=0)
     reopen_days: float = Field(7.0, gt=0)
+    # When a service-level target warns: after this share of its time (sla.warning).
+    sla_warn_share: float = Field(0.8, gt=0, lt=1)
+    # Someone online without a live connection for this long is away (presence).
+    away_after_minutes: float = Field(5.0, gt=0)
     # Whether anyone with draft.edit may write the reply of a thread nobody has claimed.
     drafts_open_when_unclaimed: bool = True
     default_language: Literal["en", "de"] = "en"

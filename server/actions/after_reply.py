@@ -13,6 +13,7 @@ from typing import Literal, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.actions import service_levels
 from server.actions.claims import release_claim
 from server.db import Database, Tx
 from server.errors import Invalid
@@ -61,4 +62,7 @@ async def move_after_reply(tx: Tx, thread: Thread, author_id: int) -> None:
     if status == "resolved":
         thread.resolved_at = utcnow()
         release_claim(thread)
+        await service_levels.stop(tx, thread.id)  # type: ignore[arg-type]
+    elif status == "waiting":
+        await service_levels.pause(tx, thread.id, utcnow())  # type: ignore[arg-type]
     tx.audit("thread.update", author_id, thread.id, status=status, via="reply")

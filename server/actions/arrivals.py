@@ -23,7 +23,7 @@ from server.reading import Reading
 # What a step may change on a thread; the rest (counts, excerpt, claim) is ingest's own.
 STEP_COLUMNS = frozenset({
     "status", "priority", "tags", "team_id", "assignee_id", "reason", "waiting_since",
-    "sla_due_at", "incident_id",
+    "sla_due_at", "incident_id", "routed_by",
 })
 
 

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from channels.base import Capabilities
 from channels.registry import capabilities
+from server.actions import service_levels
 from server.actions.claims import check_may_act, release_claim
 from server.actions.outbox import enqueue_reply
 from server.actions.replies import announce_request, check_text
@@ -243,6 +244,7 @@ async def do_back_to_public(
         if resolved:
             private.status = "resolved"
             private.resolved_at = utcnow()
+            await service_levels.stop(tx, private.id)  # type: ignore[arg-type]
             private.waiting_since = private.sla_due_at = None
             release_claim(private)
         private.updated_at = utcnow()

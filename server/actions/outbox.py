@@ -26,6 +26,7 @@ from channels.base import (
     TemporaryError,
     ThreadRef,
 )
+from server.actions import service_levels
 from server.actions.after_reply import move_after_reply
 from server.crypto import SecretBox
 from server.db import Database, Tx
@@ -101,6 +102,7 @@ async def enqueue_reply(tx: Tx, thread: Thread, text: str, author_id: int, autho
     # The customer has an answer: their SLA clock stops until they write again.
     thread.waiting_since = None
     thread.sla_due_at = None
+    await service_levels.stop(tx, thread.id, service_levels.RESPONSES)  # type: ignore[arg-type]
     await move_after_reply(tx, thread, author_id)
     await tx.session.flush()
     view = MessageView(

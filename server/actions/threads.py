@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from server.actions import service_levels
 from server.actions.claims import check_may_act, release_claim
-from server.db import Database
+from server.db import Database, Tx
 from server.errors import Invalid
 from server.events import ThreadStatusChanged, UserRef, event_row
-from server.models import utcnow
+from server.models import Thread, utcnow
 from server.permissions import Actor
 from server.queries.cards import PRIORITIES, card
 from server.statuses import DONE, status_named
@@ -38,6 +39,7 @@ async def do_update_thread(
     clean_tags = check_tags(tags) if tags is not None else None
     async with db.write() as tx:
         thread = await check_may_act(tx, actor, thread_id)
+        was = thread.status
         changes: dict[str, object] = {}
         for name, value in (
             ("status", status),
@@ -57,6 +59,8 @@ async def do_update_thread(
                 thread.resolved_at = None
             elif thread.resolved_at is None:
                 thread.resolved_at = thread.updated_at
+        if "status" in changes:
+            await _move_clocks(tx, thread, was, status)  # type: ignore[arg-type]
         if changes.get("status") in DONE:
             # A solved thread no longer waits; its SLA clock stops.
             thread.waiting_since = None
@@ -78,3 +82,17 @@ async def do_update_thread(
                 thread_id=thread_id,
             )
         )
+
+
+async def _move_clocks(tx: Tx, thread: Thread, was: str, status: str) -> None:
+    """Solved: the service-level clocks stop; waiting on the customer: they stand still;
+    no longer waiting: they run on."""
+    now = utcnow()
+    if status in DONE:
+        await service_levels.stop(tx, thread.id)  # type: ignore[arg-type]
+    elif status == "waiting":
+        await service_levels.pause(tx, thread.id, now)  # type: ignore[arg-type]
+    elif was == "waiting":
+        hours = await service_levels.team_hours(tx, [thread.team_id])
+        await service_levels.resume(tx, [thread.id], {  # type: ignore[list-item]
+            thread.id: hours.get(thread.team_id, service_levels.ALWAYS)}, now)  # type: ignore[dict-item]

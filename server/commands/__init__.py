@@ -14,6 +14,7 @@ from server.commands import (
     notes,
     privacy,
     replies,
+    routing,
     switches,
     templates,
     threads,
@@ -28,4 +29,4 @@ def desk_commands() -> list[Command]:
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
-            *hooks.COMMANDS, *privacy.COMMANDS]
+            *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS]

@@ -262,3 +262,97 @@ class ChannelMade(Result):
     network: str
     name: str
     secret: str
+
+
+class TeamMemberView(Result):
+    user_id: int
+    name: str
+    supervisor: bool
+    capacity: int | None
+    languages: list[str]
+    networks: list[str]
+    topics: list[str]
+
+
+class TeamView(Result):
+    id: int
+    name: str
+    auto_assign: bool
+    capacity: int
+    time_zone: str
+    hours: dict[str, list[list[str]]]
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    members: list[TeamMemberView]
+
+
+class Teams(Result):
+    teams: list[TeamView]
+
+
+class TeamAnswer(Result):
+    team: TeamView
+
+
+class MemberAnswer(Result):
+    member: TeamMemberView
+
+
+class Removed(Result):
+    removed: int
+
+
+class RuleView(Result):
+    id: int
+    name: str
+    position: int
+    active: bool
+    conditions: dict[str, Any]
+    team_id: int | None
+    priority: str | None
+    tags: list[str]
+
+
+class Rules(Result):
+    rules: list[RuleView]
+
+
+class RuleAnswer(Result):
+    rule: RuleView
+
+
+class AvailabilityView(Result):
+    user: UserRef
+    state: Literal["online", "away", "busy", "offline"]
+    by_hand: bool
+    changed_at: str | None
+
+
+class Availabilities(Result):
+    people: list[AvailabilityView]
+
+
+class AvailabilityAnswer(Result):
+    state: Literal["online", "away", "busy", "offline"]
+
+
+class SlaPolicyView(Result):
+    id: int
+    name: str
+    position: int
+    active: bool
+    team_id: int | None
+    network: str | None
+    priority: str | None
+    vip: bool | None
+    first_response_minutes: int | None
+    next_response_minutes: int | None
+    resolution_minutes: int | None
+
+
+class SlaPolicies(Result):
+    policies: list[SlaPolicyView]
+
+
+class SlaPolicyAnswer(Result):
+    policy: SlaPolicyView

@@ -50,6 +50,8 @@ from server.events.replies import (
     ReplyDecided,
     ReplyState,
 )
+from server.events.routing import AvailabilityChanged
+from server.events.service_levels import SlaBreached, SlaBreachedNotice, SlaWarning
 
 __all__ = [
     "EVENT_TYPES",
@@ -58,6 +60,7 @@ __all__ = [
     "ApprovalHandedToYou",
     "ApprovalRequested",
     "ApprovalView",
+    "AvailabilityChanged",
     "BulkProgress",
     "CrisisChanged",
     "CustomerErased",
@@ -89,6 +92,9 @@ __all__ = [
     "ReplyAuthor",
     "ReplyDecided",
     "ReplyState",
+    "SlaBreached",
+    "SlaBreachedNotice",
+    "SlaWarning",
     "ThreadAssigned",
     "ThreadBackToPublic",
     "ThreadCard",

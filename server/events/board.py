@@ -64,6 +64,8 @@ class ThreadCard(Strict):
     reading: ReadingView | None = None
     # The incident its complaints were grouped into (server/incidents/).
     incident_id: int | None = None
+    # The routing rule that gave the thread its team ("routed by rule 'Billing DE'").
+    routed_by: str | None = None
 
 
 class ReplyAuthor(Strict):

@@ -23,6 +23,8 @@ from server.models.listening import ListeningHit, ListeningMatch, ListeningRule,
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
+from server.models.routing import Availability, RoutingRule, TeamMember
+from server.models.service_levels import SlaClock, SlaPolicy
 from server.models.sign_on import LogoutTokenSeen, SignOnState
 from server.models.time import utcnow
 from server.models.watch import ChannelWatch
@@ -32,6 +34,7 @@ __all__ = [
     "Approval",
     "AttributeDefinition",
     "AuditEntry",
+    "Availability",
     "BoardView",
     "Channel",
     "ChannelQuota",
@@ -62,8 +65,12 @@ __all__ = [
     "Note",
     "OutboxItem",
     "Role",
+    "RoutingRule",
     "SignOnState",
+    "SlaClock",
+    "SlaPolicy",
     "Team",
+    "TeamMember",
     "Template",
     "Thread",
     "User",

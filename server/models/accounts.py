@@ -20,6 +20,18 @@ class Role(SQLModel, table=True):
 class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=120)
+    # Automatic assignment of the team's new threads (server/actions/assignment.py):
+    # round robin among the available members with room and the skills.
+    auto_assign: bool = False
+    capacity: int = 5  # a member's open threads at most, unless theirs says otherwise
+    turns: int = 0  # threads assigned automatically so far: round robin's clock
+    # When the team works, for its service-level clocks (server/business_hours.py): a time
+    # zone, {"mon": [["09:00", "17:00"]], ...} (empty: around the clock), and whose public
+    # holidays it keeps (a country such as DE, AT, CH, and optionally a state such as BY).
+    time_zone: str = Field(default="UTC", max_length=64)
+    hours: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    holiday_country: str | None = Field(default=None, max_length=2)
+    holiday_subdivision: str | None = Field(default=None, max_length=8)
 
 
 class User(SQLModel, table=True):

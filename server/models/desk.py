@@ -76,6 +76,7 @@ class Thread(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)
     excerpt: str = Field(default="", max_length=300)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    routed_by: str | None = Field(default=None, max_length=120)  # the routing rule's name
     assignee_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     # The claim: who holds the thread, until when, and a fencing token that grows with
     # every change of holder so a stale holder's writes can be refused.

@@ -62,6 +62,7 @@ _THREAD_FIELDS = (
     "id", "visibility", "status", "priority", "tags", "reason", "customer_id", "excerpt",
     "team_id", "claim_token", "private_thread_id", "public_thread_id", "created_at",
     "last_message_at", "waiting_since", "sla_due_at", "message_count", "incident_id",
+    "routed_by",
 )
 
 
@@ -158,6 +159,7 @@ def _card_of_row(row: Mapping[Any, Any]) -> ThreadCard:
         waiting_since=iso(row["waiting_since"]),
         sla_due_at=iso(row["sla_due_at"]),
         message_count=row["message_count"],
+        routed_by=row["routed_by"],
         awaiting_approval=bool(row["awaiting_approval"]),
         reading=reading_view(stored_reading(row["reading_language"], row["reading_score"],
                                             row["reading_label"])),

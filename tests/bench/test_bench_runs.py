@@ -61,6 +61,16 @@ def test_ingest_persists_what_it_accepts(figures: dict) -> None:
         assert done["persisted"] == done["accepted"]
 
 
+def test_ingest_runs_with_routing_off_and_on(figures: dict) -> None:
+    assert {done["routing"] for done in figures["ingest"]["rounds"]} == {False, True}
+
+
+def test_the_sla_timer_announces_the_clocks_that_come_due(figures: dict) -> None:
+    for done in figures["sla"]["rounds"]:
+        assert done["open_threads"] > 0
+        assert done["warnings"] == done["breaches"] > 0
+
+
 def test_claims_have_exactly_one_holder(figures: dict) -> None:
     for run in figures["claims"]["runs"]:
         assert run["correct"], run

@@ -18,7 +18,9 @@ from tests.drafts.peer import invite_and_take_back
 from tests.fakes.desk import escalation_actions
 from tests.fakes.meta_graph import FakeMeta
 from tests.fakes.x_api import FakeX
+from tests.realtime.routing_actions import routing_actions
 from tests.replies.desk import newest_message, reply_state, until, write_draft
+from tests.support.backends import Backend
 from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
 from tests.support.listening import listening_actions
@@ -53,7 +55,7 @@ async def check_action(
 
 
 async def test_every_action_keeps_the_board_true(
-    server: DeskServer, api: DeskApi, fake_meta: FakeMeta, fake_x: FakeX
+    server: DeskServer, api: DeskApi, fake_meta: FakeMeta, fake_x: FakeX, backend: Backend
 ) -> None:
     supervisor, agent = api.person("supervisor"), api.person()
     channel: WebhookChannel = api.webhook_channel()
@@ -96,6 +98,7 @@ async def test_every_action_keeps_the_board_true(
             item("Doppelte Abbuchung vom Konto, Lastschrift zweimal eingezogen")
             for _ in range(SEED_SIZE)))),
         *listening_actions(api, fake_x),
+        *routing_actions(api, backend, supervisor, agent, channel, socket),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)

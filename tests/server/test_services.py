@@ -21,8 +21,10 @@ from server.services.claims_keeper import ClaimKeeper
 from server.services.closer import ThreadCloser
 from server.services.hooks import HookSender
 from server.services.listening import ListeningService
+from server.services.presence import PresenceKeeper
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
+from server.services.sla_timer import SlaTimer
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
@@ -31,7 +33,7 @@ from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
 TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service",
-         "closing resolved threads", "tandem-simulator"}
+         "closing resolved threads", "presence", "sla timer", "tandem-simulator"}
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +68,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
                                          ThreadCloser, ListeningService, HookSender,
+                                         PresenceKeeper, SlaTimer,
                                          SimulatorService]
 
     async with app.router.lifespan_context(app):

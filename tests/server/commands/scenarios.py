@@ -10,10 +10,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from server.actions.hooks import plan_deliveries
+from server.actions.sla_alarms import fire_due
 from server.incidents.grouping import SEED_SIZE
+from server.models import utcnow
 from server.queries.cards import BoardFilter, board_cards
 from tests.fakes.meta_graph import FakeMeta
 from tests.fakes.x_api import FakeX
@@ -414,11 +417,88 @@ async def customer_erase(desk: InProcessDesk, _: Fakes) -> Act:
     card = await desk.post("Bitte löschen Sie meine Daten")
     return rest(desk, "admin", "POST", f"/api/customers/{card['customer_id']}/erase",
                 confirm=True)
+async def team_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/teams", name=f"Team {secrets.token_hex(3)}",
+                auto_assign=True, capacity=3)
+
+
+async def a_team(desk: InProcessDesk) -> int:
+    made = await desk.ok(desk.admin, "POST", "/api/teams", json={
+        "name": f"Team {secrets.token_hex(3)}"})
+    return made["team"]["id"]
+
+
+async def team_update(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "PATCH", f"/api/teams/{await a_team(desk)}", capacity=9)
+
+
+async def member_set(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "PUT", f"/api/teams/{await a_team(desk)}/members/{desk.agent.id}",
+                capacity=2, languages=["de"])
+
+
+async def member_remove(desk: InProcessDesk, _: Fakes) -> Act:
+    team_id = await a_team(desk)
+    await desk.ok(desk.admin, "PUT", f"/api/teams/{team_id}/members/{desk.agent.id}", json={})
+    return rest(desk, "admin", "DELETE", f"/api/teams/{team_id}/members/{desk.agent.id}")
+
+
+async def rule_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/routing-rules", name="Billing DE",
+                conditions={"words": ["rechnung"], "languages": ["de"]}, priority="high")
+
+
+async def a_rule(desk: InProcessDesk) -> int:
+    made = await desk.ok(desk.admin, "POST", "/api/routing-rules", json={
+        "name": "Nothing", "conditions": {"words": ["zzzz-never"]}, "active": False})
+    return made["rule"]["id"]
+
+
+async def rule_update(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "PATCH", f"/api/routing-rules/{await a_rule(desk)}",
+                tags=["billing"])
+
+
+async def rule_delete(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "DELETE", f"/api/routing-rules/{await a_rule(desk)}")
+
+
+async def sla_create(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "admin", "POST", "/api/sla-policies", name="VIP", vip=True,
+                first_response_minutes=15, resolution_minutes=240)
+
+
+async def sla_delete(desk: InProcessDesk, _: Fakes) -> Act:
+    made = await desk.ok(desk.admin, "POST", "/api/sla-policies", json={
+        "name": "Nobody", "network": "nowhere", "first_response_minutes": 5})
+    return rest(desk, "admin", "DELETE", f"/api/sla-policies/{made['policy']['id']}")
+
+
+async def sla_timer(desk: InProcessDesk, _: Fakes) -> Act:
+    """Not a command: the timer's round once a thread's first response is overdue (its
+    events come from ingest's clock), with a supervisor in the thread's team to tell."""
+    team = (await desk.ok(desk.admin, "POST", "/api/teams", json={
+        "name": f"Team {secrets.token_hex(3)}"}))["team"]
+    await desk.ok(desk.admin, "PUT", f"/api/teams/{team['id']}/members/{desk.supervisor.id}",
+                  json={"supervisor": True})
+    word = f"sla{secrets.token_hex(3)}"
+    await desk.ok(desk.admin, "POST", "/api/routing-rules", json={
+        "name": "SLA", "team_id": team["id"], "conditions": {"words": [word]}})
+    await desk.post(f"Hilfe {word}")
+
+    async def act() -> None:
+        await fire_due(desk.db, utcnow() + timedelta(days=2))
+    return act
+
+
+async def availability_set(desk: InProcessDesk, _: Fakes) -> Act:
+    return rest(desk, "agent", "PUT", "/api/me/availability", state="busy")
 
 
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
 SCENARIOS: dict[str, Arrange] = {
     "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
+    "ingest/sla timer": sla_timer,
     "claim": claim, "claim/take over": take_over, "release": release, "assign": assign,
     "update": update, "note.add": note, "reply.submit/for approval": submit_for_approval,
     "reply.submit/sent at once": submit_and_send, "reply.approve": approve,
@@ -445,6 +525,10 @@ SCENARIOS: dict[str, Arrange] = {
     "bulk.status": bulk_status,
     "hook.subscribe": hook_subscribe, "hook.unsubscribe": hook_unsubscribe,
     "hook.send_again": hook_send_again, "customer.erase": customer_erase,
+    "team.create": team_create, "team.update": team_update, "team.member_set": member_set,
+    "team.member_remove": member_remove, "rule.create": rule_create,
+    "rule.update": rule_update, "rule.delete": rule_delete,
+    "availability.set": availability_set, "sla.create": sla_create, "sla.delete": sla_delete,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
@@ -453,7 +537,10 @@ NO_CARD = {"crisis.set", "policy.set", "template.create", "template.update", "te
            "draft.invite", "draft.uninvite", "note.add", "reply.hand_over", "after_reply.set",
            "customer.update", "customer.note_add", "attribute.create", "attribute.update",
            "attribute.delete", "incident.rename", "incident.close", "view.save",
-           "view.delete", "hook.subscribe", "hook.unsubscribe", "hook.send_again"}
+           "view.delete", "hook.subscribe", "hook.unsubscribe", "hook.send_again",
+           "team.create", "team.update", "team.member_set",
+           "team.member_remove", "rule.create", "rule.update", "rule.delete",
+           "availability.set", "sla.create", "sla.delete"}
 
 
 async def run_scenario(desk: InProcessDesk, fakes: Fakes, name: str

@@ -9,6 +9,7 @@
  * wins is the CardSet's business (stream.js); each row is drawn by the CardView
  * (card_view.js), like the head of the thread page.
  */
+import { startAvailability } from "./availability.js";
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
 import { connect } from "./live.js";
 import { clockMatches, DEFAULT_ORDER, orderKey } from "./board_sort.js";
@@ -546,4 +547,5 @@ startViews({
     return n;
   },
 });
+startAvailability(live, me);
 if (loading) loadRest();

@@ -162,6 +162,7 @@ export class CardView {
     p.priority = el("span", "badge", parent);
     p.approval = el("span", "badge", parent);
     p.mood = el("span", "badge", parent);
+    p.routed = el("span", "badge routed", parent);
   }
 
   /** Show `card` in parts made by row(), head() or link(); answers the clock's state. */
@@ -180,6 +181,7 @@ export class CardView {
     setBadge(p.approval, card.awaiting_approval ? t("awaiting_approval") : "",
              "awaiting-approval");
     showReading(p.mood, card.reading);
+    setBadge(p.routed, card.routed_by ? t("routed_by", { name: card.routed_by }) : "", "routed");
     if (p.channel) p.channel.textContent = card.channel_name || "";
     if (p.tags) {
       p.tags.replaceChildren(...(card.tags || []).map((tag) => {
