@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import claims, fanout, infra, ingest, page, reading, report
+from bench import claims, fanout, incidents, infra, ingest, page, reading, report
 from bench.options import Options, parse
 
 
@@ -51,6 +51,7 @@ def sections(options: Options, work: Path) -> dict[str, Callable[[], dict[str, A
         "page": lambda: page.run(sizes.page_threads, options.page_rate, sizes.page_seconds,
                                  work, log),
         "reading": lambda: reading.run(sizes.reading_passes, log),
+        "incidents": lambda: incidents.run(sizes.incident_warm, log),
     }
 
 

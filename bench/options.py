@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.infra import ROOT
 
-SECTIONS = ("fanout", "ingest", "claims", "page", "reading")
+SECTIONS = ("fanout", "ingest", "claims", "page", "reading", "incidents")
 
 
 
@@ -30,6 +30,7 @@ class Sizes:
     page_threads: list[int]
     page_seconds: float
     reading_passes: int  # times the labelled set is read for the CPU figure
+    incident_warm: list[int]  # recent posts the grouper has seen before its cost is timed
 
 
 # The default run (about 10-15 minutes on 2 cores). Fan-out runs chosen cells rather than the
@@ -41,13 +42,14 @@ FULL = Sizes(
     ingest_sizes=[10_000, 100_000, 1_000_000], ingest_webhooks=3000, ingest_seconds=10.0,
     claimers=100, claim_threads=1000, claim_rounds=5, claim_rate=50.0, claim_load=(200, 50.0),
     page_threads=[1000, 10_000], page_seconds=5.0, reading_passes=20,
+    incident_warm=[1000, 10_000, 100_000],
 )
 
 QUICK = Sizes(
     cells=[(20, 10)], seconds=3.0, backends=["sqlite"], workers=[1],
     ingest_sizes=[2000], ingest_webhooks=300, ingest_seconds=5.0,
     claimers=20, claim_threads=100, claim_rounds=2, claim_rate=50.0, claim_load=(10, 5.0),
-    page_threads=[200], page_seconds=2.0, reading_passes=2,
+    page_threads=[200], page_seconds=2.0, reading_passes=2, incident_warm=[1000],
 )
 
 

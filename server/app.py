@@ -47,6 +47,7 @@ from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
+from server.warroom.service import KpiService
 from web import (
     admin,
     admin_attributes,
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None) -> Any:
     sender = OutboxSender(desk)
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
-    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk)]
+    figures = KpiService(db, settings, realtime.sio, realtime.connected_users, realtime.online)
+    listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk), figures]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -7,6 +7,7 @@ from server.commands import (
     customers,
     escalation,
     incidents,
+    kpis,
     notes,
     replies,
     switches,
@@ -22,4 +23,4 @@ def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
-            *incidents.COMMANDS]
+            *incidents.COMMANDS, *kpis.COMMANDS]

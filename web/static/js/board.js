@@ -10,6 +10,7 @@
  * (card_view.js), like the head of the thread page.
  */
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
+import { followKpis } from "./kpis.js";
 import { connect } from "./live.js";
 import { readJson, t } from "./page.js";
 import { CardSet } from "./stream.js";
@@ -455,4 +456,5 @@ setInterval(() => {
   for (const row of rows.values()) markClock(row, view.tick(row._parts, row._card, now));
 }, 1000);
 live = connect({ since: data.seq, onEvents: applyEvents });
+followKpis(document.getElementById("kpis"), live);
 if (loading) loadRest();
