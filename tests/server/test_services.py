@@ -23,11 +23,13 @@ from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
+from server.warroom.service import KpiService
 from tests.conftest import prepare
 from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
-TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "tandem-simulator"}
+TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "war-room figures",
+         "tandem-simulator"}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     assert desk.services is not None
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
-                                         SimulatorService]
+                                         KpiService, SimulatorService]
 
     async with app.router.lifespan_context(app):
         assert desk.services.running == listed
