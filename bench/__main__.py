@@ -13,7 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import claims, fanout, infra, ingest, listening, page, reading, report, sla
+from bench import (
+    claims,
+    fanout,
+    incidents,
+    infra,
+    ingest,
+    listening,
+    page,
+    reading,
+    report,
+    sla,
+)
 from bench.options import Options, parse
 
 
@@ -53,6 +64,7 @@ def sections(options: Options, work: Path) -> dict[str, Callable[[], dict[str, A
         "reading": lambda: reading.run(sizes.reading_passes, log),
         "listening": lambda: listening.run(sizes.listening_seconds, log),
         "sla": lambda: sla.run(sizes.backends, sizes.sla_threads, sizes.sla_seconds, work, log),
+        "incidents": lambda: incidents.run(sizes.incident_warm, log),
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.infra import ROOT
 
-SECTIONS = ("fanout", "ingest", "claims", "page", "reading", "listening", "sla")
+SECTIONS = ("fanout", "ingest", "claims", "page", "reading", "listening", "sla", "incidents")
 
 
 
@@ -30,9 +30,10 @@ class Sizes:
     page_threads: list[int]
     page_seconds: float
     reading_passes: int  # times the labelled set is read for the CPU figure
-    listening_seconds: float = 10.0  # how long posts are matched at 1,000 posts/s
     sla_threads: int  # open threads with a running clock, for the timer's CPU
     sla_seconds: float
+    incident_warm: list[int]  # recent posts the grouper has seen before its cost is timed
+    listening_seconds: float = 10.0  # how long posts are matched at 1,000 posts/s
 
 
 # The default run (about 10-15 minutes on 2 cores). Fan-out runs chosen cells rather than the
@@ -45,6 +46,7 @@ FULL = Sizes(
     claimers=100, claim_threads=1000, claim_rounds=5, claim_rate=50.0, claim_load=(200, 50.0),
     page_threads=[1000, 10_000], page_seconds=5.0, reading_passes=20,
     sla_threads=100_000, sla_seconds=20.0,
+    incident_warm=[1000, 10_000, 100_000],
 )
 
 QUICK = Sizes(
@@ -52,7 +54,7 @@ QUICK = Sizes(
     ingest_sizes=[2000], ingest_webhooks=300, ingest_seconds=5.0,
     claimers=20, claim_threads=100, claim_rounds=2, claim_rate=50.0, claim_load=(10, 5.0),
     page_threads=[200], page_seconds=2.0, reading_passes=2, listening_seconds=1.0,
-    sla_threads=2000, sla_seconds=4.0,
+    sla_threads=2000, sla_seconds=4.0, incident_warm=[1000],
 )
 
 

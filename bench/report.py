@@ -259,6 +259,26 @@ def sla(data: dict[str, Any]) -> str:
     ])
 
 
+def incidents(data: dict[str, Any]) -> str:
+    rows = [[name, q["posts"], q["wave"], _ratio(q["recall"]), _ratio(q["precision"]),
+             _ratio(q["pulled_in"]), q["incidents"]] for name, q in data["quality"].items()]
+    cost = [[c["warm_posts"], c["timed_posts"], c["mean_us"], c["p50_us"], c["p99_us"],
+             c["open_incidents"]] for c in data["cost"]]
+    day = data["normal_day"]
+    return "\n".join([
+        "INCIDENTS  (the grouper of server/incidents/ on the simulator, seed 7, in memory: "
+        "the largest incident against the crisis wave)",
+        table(["crisis", "posts", "wave", "recall", "precision", "unrelated pulled in",
+               "incidents"], rows),
+        f"normal day ({day['posts']:,} posts): {day['incidents']} incidents, the largest "
+        f"{day['largest']:,} posts",
+        table(["recent posts", "timed", "mean us/post", "p50 us", "p99 us", "open incidents"],
+              cost),
+        "targets: >= 90% of the wave grouped, <= 5% of unrelated posts pulled in; grouping "
+        "cost flat against 100k recent posts",
+    ])
+
+
 def header(meta: dict[str, Any]) -> str:
     m = meta["machine"]
     return "\n".join([
@@ -274,7 +294,7 @@ def render(result: dict[str, Any]) -> str:
     parts = [header(result["meta"])]
     for name, show in (("fanout", fanout), ("ingest", ingest), ("claims", claims),
                        ("page", page), ("reading", reading), ("listening", listening),
-                       ("sla", sla)):
+                       ("sla", sla), ("incidents", incidents)):
         section = result.get(name)
         if section is None:
             continue

@@ -62,6 +62,7 @@ from server.services.sla_timer import SlaTimer
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
+from server.warroom.service import KpiService
 from web import (
     admin,
     admin_attributes,
@@ -113,12 +114,13 @@ def create_app(settings: Settings | None = None) -> Any:
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
     hooks = HookSender(desk)
+    figures = KpiService(db, settings, realtime.sio, realtime.connected_users, realtime.online)
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
                              ThreadCloser(db, settings.close_after_days), ListeningService(desk),
                              hooks,
                              PresenceKeeper(db, settings.away_after_minutes,
                                             realtime.connected_users),
-                             SlaTimer(db)]
+                             SlaTimer(db), figures]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -201,10 +201,20 @@ async def _name_authors(desk: Desk, messages: list[dict[str, Any]]) -> None:
                             or names.get(("contact", m.get("contact_id"))) or "")
 
 
+async def war_room(request: Request) -> Response:
+    """The wall for a big screen: the war room's figures, large, kept live."""
+    if not _signed_in(request):
+        return _to_login(request)
+    desk = desk_of(request)
+    request.state.actor.require("thread.view")
+    return render(request, "war_room.html", wall_data={"seq": desk.live.stream_position()})
+
+
 routes = [
     Route("/login", login_page),
     Route("/login", login_submit, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/", board),
+    Route("/war-room", war_room),
     Route("/threads/{thread_id:int}", thread_page),
 ]

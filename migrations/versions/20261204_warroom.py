@@ -1,4 +1,5 @@
-"""the war room: incidents of grouped complaints, and the permission to manage them
+"""the war room: incidents of grouped complaints, the permission to manage them, and the
+indexes of the KPIs' time windows
 
 Revision ID: 20261204_warroom
 Revises: 0005
@@ -63,6 +64,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("incident_id", sa.Integer(), nullable=True))
         batch_op.create_index("ix_thread_incident_id", ["incident_id"], unique=False)
         batch_op.create_foreign_key("fk_thread_incident_id", "incident", ["incident_id"], ["id"])
+    # The KPIs' time windows (server/warroom/kpis.py).
+    op.create_index("ix_message_created", "message", ["created_at"])
+    op.create_index("ix_message_contact_created", "message", ["contact_id", "created_at"])
     _permissions(add=True)
 
 
@@ -81,6 +85,8 @@ def _permissions(*, add: bool) -> None:
 
 def downgrade() -> None:
     _permissions(add=False)
+    op.drop_index("ix_message_contact_created", table_name="message")
+    op.drop_index("ix_message_created", table_name="message")
     with op.batch_alter_table("thread", schema=None) as batch_op:
         batch_op.drop_constraint("fk_thread_incident_id", type_="foreignkey")
         batch_op.drop_index("ix_thread_incident_id")

@@ -10,6 +10,7 @@ from server.commands import (
     escalation,
     hooks,
     incidents,
+    kpis,
     listening,
     notes,
     privacy,
@@ -29,4 +30,4 @@ def desk_commands() -> list[Command]:
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
-            *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS]
+            *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS, *kpis.COMMANDS]

@@ -51,6 +51,17 @@ class Profile:
         return dict(self.counts.most_common(KEYWORDS_KEPT))
 
 
+@dataclass
+class Placement:
+    """Where a post went: into `incident_id` with `posts` (itself, and earlier ones it
+    brought along), or, with `incident_id` None, into a new incident that `posts` open
+    (`adopt` it once it has an id). `merged`: (gone, into) pairs the post showed are one."""
+
+    incident_id: int | None
+    posts: list[Post]
+    merged: list[tuple[int, int]] = field(default_factory=list)
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     """An inbound message as grouping sees it."""
@@ -125,11 +136,9 @@ class Grouper:
         if len(terms) < MIN_TERMS:
             return []
         weights = {term: self.weight(term) for term in terms}
-        total = sum(weights.values())
         found: list[tuple[int, float]] = []
         for incident_id in self.profiles:
-            keywords = self.keywords(incident_id)
-            share = sum(weight for term, weight in weights.items() if term in keywords) / total
+            share = self._weighed(weights, incident_id)
             if share >= least:
                 found.append((incident_id, share))
         found.sort(key=lambda pair: (-pair[1], pair[0]))
@@ -152,6 +161,61 @@ class Grouper:
             kept = self.pool.get(term)
             if kept is not None:
                 self.pool[term] = deque((o for o in kept if o.key not in keys), maxlen=PER_TERM)
+
+    def _weighed(self, weights: dict[str, float], incident_id: int) -> float:
+        keywords = self.keywords(incident_id)
+        return sum(w for term, w in weights.items() if term in keywords) / sum(weights.values())
+
+    # Placing a post
+
+    def place(self, post: Post, current: int | None) -> Placement | None:
+        """Decide for one post; None: it joins no incident (it waits in the pool). `current`:
+        the incident of the post's thread, if any."""
+        matches = self.match(post.terms)
+        placement = Placement(None, [post])
+        if current is not None and current in self.profiles:
+            # "+1", "still down": the thread says what a post is about. A post that another
+            # incident explains too shows the two are one: the smaller one goes.
+            chosen = current
+            for other, share in matches:
+                if other != chosen and share >= MERGE and other in self.profiles:
+                    chosen = self._merge_pair(placement, other, chosen)
+        elif matches:
+            chosen = matches[0][0]
+            for other, share in matches[1:]:
+                if share >= MERGE:
+                    chosen = self._merge_pair(placement, other, chosen)
+        else:
+            seeded = self.seed(post)
+            if not seeded:
+                self.count(post.terms)
+                return None
+            said = frozenset().union(*(p.terms for p in seeded))
+            near = self.match(said, SEED_JOIN)
+            if not near:
+                return Placement(None, seeded)
+            chosen = near[0][0]
+            placement.posts = [*seeded[:-1], *self.sweep(chosen, said), post]
+            for earlier in placement.posts[:-1]:
+                self.joined(chosen, earlier.terms)
+        self.joined(chosen, post.terms)
+        placement.incident_id = chosen
+        return placement
+
+    def adopt(self, incident_id: int, seeded: list[Post]) -> list[Post]:
+        """A new incident takes the posts that opened it. (Not the pool's other posts: four
+        near-duplicates make every one of their terms a keyword, and a sweep then takes in
+        too much; an incident that has grown sweeps when near-duplicates join it.)"""
+        self.know(incident_id, Profile())
+        for post in seeded:
+            self.joined(incident_id, post.terms)
+        return seeded
+
+    def _merge_pair(self, placement: Placement, one: int, other: int) -> int:
+        gone, into = sorted((one, other), key=lambda i: (self.profiles[i].size, -i))
+        self.merge(gone, into)
+        placement.merged.append((gone, into))
+        return into
 
     # Seeding new incidents
 

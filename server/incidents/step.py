@@ -20,7 +20,7 @@ from server.actions.arrivals import Arrival, ArrivingThread
 from server.db import Tx
 from server.events.base import event_row
 from server.events.incidents import IncidentChanged, view_of
-from server.incidents.grouping import MERGE, SEED_JOIN, Grouper, Post, Profile
+from server.incidents.grouping import Grouper, Post, Profile
 from server.incidents.terms import terms_of
 from server.models import Incident, IncidentPost, Thread
 
@@ -80,41 +80,15 @@ class IncidentGrouping:
 
     async def _place(self, tx: Tx, batch: _Batch, post: Post, current: int | None,
                      now: datetime) -> None:
-        grouper = self.grouper
-        matches = grouper.match(post.terms)
-        if current is not None and current in grouper.profiles:
-            # "+1", "still down": the thread says what a post is about. A post that another
-            # incident explains too shows the two are one: the smaller one goes.
-            chosen = current
-            for other, share in matches:
-                if other != chosen and share >= MERGE and other in grouper.profiles:
-                    chosen = self._merged(batch, other, chosen)
-        elif matches:
-            chosen = matches[0][0]
-            for other, share in matches[1:]:
-                if share >= MERGE:
-                    chosen = self._merged(batch, other, chosen)
+        placement = self.grouper.place(post, current)
+        if placement is None:
+            return
+        batch.merged.update(placement.merged)
+        if placement.incident_id is None:
+            incident_id = await self._open(tx, batch, placement.posts, now)
+            batch.posts[incident_id].extend(self.grouper.adopt(incident_id, placement.posts))
         else:
-            seeded = grouper.seed(post)
-            if not seeded:
-                grouper.count(post.terms)
-                return
-            said = frozenset().union(*(p.terms for p in seeded))
-            near = grouper.match(said, SEED_JOIN)
-            chosen = near[0][0] if near else await self._open(tx, batch, seeded, now)
-            for earlier in [*seeded[:-1], *grouper.sweep(chosen, said)]:
-                grouper.joined(chosen, earlier.terms)
-                batch.posts[chosen].append(earlier)
-        grouper.joined(chosen, post.terms)
-        batch.posts[chosen].append(post)
-
-    def _merged(self, batch: _Batch, one: int, other: int) -> int:
-        """Merge the smaller of two incidents into the larger; the one that stays."""
-        sizes = self.grouper.profiles
-        gone, into = sorted((one, other), key=lambda i: (sizes[i].size, -i))
-        self.grouper.merge(gone, into)
-        batch.merged[gone] = into
-        return into
+            batch.posts[placement.incident_id].extend(placement.posts)
 
     async def _open(self, tx: Tx, batch: _Batch, seeded: list[Post], now: datetime) -> int:
         first = min(seeded, key=lambda p: p.key)
@@ -122,7 +96,6 @@ class IncidentGrouping:
             title=first.text, status="open", size=0, networks=[], terms={},
             first_at=first.at, last_at=first.at, created_at=now, updated_at=now,
         ).returning(INCIDENT.c.id))).scalar_one()
-        self.grouper.know(incident_id, Profile())
         batch.created.add(incident_id)
         return incident_id
 

@@ -107,6 +107,9 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id"),
         Index("ix_message_thread_created", "thread_id", "id"),
+        # The war room's windows (server/warroom/kpis.py): the last hour, the last day.
+        Index("ix_message_created", "created_at"),
+        Index("ix_message_contact_created", "contact_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -28,12 +28,14 @@ from server.services.sla_timer import SlaTimer
 from server.services.warm_up import ReadingWarmUp
 from server.services.watching import WatchService
 from server.settings import Settings
+from server.warroom.service import KpiService
 from tests.conftest import prepare
 from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
 TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service",
-         "closing resolved threads", "presence", "sla timer", "tandem-simulator"}
+         "closing resolved threads", "presence", "sla timer", "war-room figures",
+         "tandem-simulator"}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
                                          ThreadCloser, ListeningService, HookSender,
-                                         PresenceKeeper, SlaTimer,
+                                         PresenceKeeper, SlaTimer, KpiService,
                                          SimulatorService]
 
     async with app.router.lifespan_context(app):

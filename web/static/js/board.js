@@ -11,6 +11,7 @@
  */
 import { startAvailability } from "./availability.js";
 import { announceTakeovers, CardView, claimCommand } from "./card_view.js";
+import { followKpis } from "./kpis.js";
 import { connect } from "./live.js";
 import { clockMatches, DEFAULT_ORDER, orderKey } from "./board_sort.js";
 import { startBulk } from "./board_bulk.js";
@@ -548,4 +549,5 @@ startViews({
   },
 });
 startAvailability(live, me);
+followKpis(document.getElementById("kpis"), live);
 if (loading) loadRest();
