@@ -24,6 +24,7 @@ from server.actions.channels import ChannelCache
 from server.actions.claims import ClaimCoalescer
 from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
+from server.actions.post_comments import PostComments
 from server.actions.quota import DatabaseQuota
 from server.auth.middleware import CallerMiddleware
 from server.bus import Bus
@@ -42,6 +43,7 @@ from server.security_headers import SecurityHeadersMiddleware
 from server.services import Service, Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.listening import ListeningService
+from server.services.publishing import PublishService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -74,7 +76,8 @@ def build_desk(settings: Settings, bus: Bus) -> Desk:
     return Desk(
         settings=settings, db=db, bus=bus, box=box,
         adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
-        ingest=IngestWriter(db, settings, channels), claims=ClaimCoalescer(db),
+        ingest=IngestWriter(db, settings, channels, steps=[PostComments()]),
+        claims=ClaimCoalescer(db),
     )
 
 
@@ -95,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Any:
     keeper = ClaimKeeper(db, settings.claim_grace_seconds, realtime.connected_users)
     realtime.on_user_left(keeper.holder_left)  # the holder's grace period starts
     listed: list[Service] = [ReadingWarmUp(), keeper, sender, WatchService(desk),
-                             ListeningService(desk)]
+                             ListeningService(desk), PublishService(desk)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)

@@ -8,6 +8,7 @@ from server.commands import (
     escalation,
     listening,
     notes,
+    publishing,
     replies,
     switches,
     templates,
@@ -22,4 +23,4 @@ def desk_commands() -> list[Command]:
     """The commands of server/, in the order the API documents list them."""
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
-            *listening.COMMANDS]
+            *listening.COMMANDS, *publishing.COMMANDS]

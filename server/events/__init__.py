@@ -32,6 +32,7 @@ from server.events.listening import (
     ListeningRuleSaved,
     ListeningRuleView,
 )
+from server.events.publishing import PostChanged, PostView, PublishingPaused
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -78,6 +79,9 @@ __all__ = [
     "MessageView",
     "NoteAdded",
     "NoteView",
+    "PostChanged",
+    "PostView",
+    "PublishingPaused",
     "ReadingView",
     "ReplyAuthor",
     "ReplyDecided",

@@ -18,6 +18,7 @@ from server.models.customers import (
 from server.models.desk import Channel, Contact, Customer, Message, Thread
 from server.models.listening import ListeningHit, ListeningMatch, ListeningRule, ListeningWatch
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
+from server.models.publishing import PostThread, ScheduledPost
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
 from server.models.time import utcnow
@@ -49,7 +50,9 @@ __all__ = [
     "NewEvent",
     "Note",
     "OutboxItem",
+    "PostThread",
     "Role",
+    "ScheduledPost",
     "Team",
     "Template",
     "Thread",

@@ -19,6 +19,7 @@ from server.desk import Desk
 from server.services import Services
 from server.services.claims_keeper import ClaimKeeper
 from server.services.listening import ListeningService
+from server.services.publishing import PublishService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -62,7 +63,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     assert desk.services is not None
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
-                                         ListeningService, SimulatorService]
+                                         ListeningService, PublishService, SimulatorService]
 
     async with app.router.lifespan_context(app):
         assert desk.services.running == listed

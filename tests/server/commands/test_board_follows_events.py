@@ -24,7 +24,8 @@ READS = {"me", "thread.list", "thread.get", "reply.get", "approvals.list", "note
          "note.people", "template.list", "template.render", "crisis.get", "policy.get",
          "user.list", "after_reply.get", "customer.search", "customer.get",
          "customer.for_thread", "customer.suggestions", "attribute.list",
-         "listening.rules", "listening.lane", "listening.volume"}
+         "listening.rules", "listening.lane", "listening.volume", "post.calendar",
+         "post.networks"}
 # The live connection's own commands: presence and the draft's Yjs traffic, which travel
 # between connections and into the draft row, never into the event log.
 LIVE = {"resume", "view", "unview", "typing", "draft.join", "draft.update", "draft.awareness",
