@@ -57,6 +57,7 @@ from web import (
     customer_pages,
     escalation_panel,
     pages,
+    publishing_page,
     replies_pages,
 )
 from web.templating import make_templates, render
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> Any:
             *commands.routes(registry),
             *escalation_panel.routes,
             *replies_pages.routes,
+            *publishing_page.routes,
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,
