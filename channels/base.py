@@ -350,3 +350,39 @@ class PublicListener(Protocol):
         batch in with the cursor that resumes after it. Raise TemporaryError or
         PermanentError as `ChannelWatcher.watch` does."""
         ...
+
+
+@dataclass(frozen=True)
+class PublishRules:
+    """What a network takes in a post of the brand's own, shown while marketing types."""
+
+    max_chars: int
+    links_clickable: bool = True  # Instagram captions show links as plain text
+    needs_media: bool = False  # Instagram publishes images and videos, not text alone
+    max_media: int = 4
+    # Counted as this many characters per link (X counts every URL as 23).
+    link_chars: int | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """The network's answer to a published post: its id and where people see it."""
+
+    external_id: str
+    url: str | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@runtime_checkable
+class PostPublisher(Protocol):
+    """Capability: the brand's own posts go out on this network (a status, a tweet, a Page
+    feed post, a channel message). `publish_idempotent`: the network itself publishes a
+    retried call with the same key once (Mastodon's Idempotency-Key); elsewhere a send
+    whose outcome is unknown is never retried by itself."""
+
+    network: str
+    publish_rules: PublishRules
+    publish_idempotent: bool
+
+    async def publish_post(self, account: ChannelAccount, text: str,
+                           idempotency_key: str) -> Published: ...

@@ -41,6 +41,8 @@ from channels.base import (
     ListeningIntake,
     ListeningQuery,
     PermanentError,
+    Published,
+    PublishRules,
     SendError,
     SendResult,
     TakesNoWebhooks,
@@ -340,6 +342,17 @@ class MastodonAdapter(TakesNoWebhooks):
     def stream(self, link: Link, path: str
                ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
         return self._stream(link, path)
+
+    # -- publishing the brand's own posts ------------------------------------------------
+
+    publish_rules = PublishRules(max_chars=500, link_chars=23)
+    publish_idempotent = True  # the Idempotency-Key header, honoured for an hour
+
+    async def publish_post(self, account: ChannelAccount, text: str,
+                           idempotency_key: str) -> Published:
+        sent = await self._publish(self._link(account), text, None, "public", idempotency_key)
+        url = sent.raw.get("url")
+        return Published(sent.external_id, url if isinstance(url, str) else None, sent.raw)
 
     # -- outbound ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from channels.base import (
     ChannelWatcher,
     Connectable,
     MessageWindows,
+    PostPublisher,
     PublicListener,
     QuotaLedger,
     QuotaUser,
@@ -85,6 +86,10 @@ class Adapters(Mapping[str, ChannelAdapter]):
     def listeners(self) -> dict[str, PublicListener]:
         """The adapters that can read public posts by search or stream (listening)."""
         return {n: a for n, a in self._adapters.items() if isinstance(a, PublicListener)}
+
+    def publishers(self) -> dict[str, PostPublisher]:
+        """The adapters that publish the brand's own posts."""
+        return {n: a for n, a in self._adapters.items() if isinstance(a, PostPublisher)}
 
     def connectable(self) -> dict[str, Connectable]:
         """The adapters an admin connects on /admin/channels."""

@@ -29,6 +29,8 @@ from channels.base import (
     ListeningIntake,
     ListeningQuery,
     PermanentError,
+    Published,
+    PublishRules,
     SendError,
     SendResult,
     TemporaryError,
@@ -104,6 +106,18 @@ class XAdapter(NetworkApi):
     async def listen(self, account: ChannelAccount, query: ListeningQuery,
                      cursor: Mapping[str, Any], intake: ListeningIntake) -> None:
         await XListening(self.base_url, x_error).listen(account, query, cursor, intake)
+
+    # -- publishing the brand's own posts ------------------------------------------------
+
+    publish_rules = PublishRules(max_chars=280, link_chars=23)
+    publish_idempotent = False  # X takes no idempotency key
+
+    async def publish_post(self, account: ChannelAccount, text: str,
+                           idempotency_key: str) -> Published:
+        sent = await self._post(account, "tweets", "/2/tweets", {"text": text},
+                                idempotency_key, "id")
+        return Published(sent.external_id, f"https://x.com/i/status/{sent.external_id}",
+                         sent.raw)
 
     # -- outbound ------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from server.actions.channels import ChannelCache
 from server.actions.claims import ClaimCoalescer
 from server.actions.escalation_links import EscalationLinker
 from server.actions.ingest import IngestWriter
+from server.actions.post_comments import PostComments
 from server.actions.quota import DatabaseQuota
 from server.actions.routing import Routing
 from server.actions.service_levels import ServiceLevels
@@ -56,6 +57,7 @@ from server.services.closer import ThreadCloser
 from server.services.hooks import HookSender
 from server.services.listening import ListeningService
 from server.services.presence import PresenceKeeper
+from server.services.publishing import PublishService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.sla_timer import SlaTimer
@@ -71,6 +73,7 @@ from web import (
     customer_pages,
     escalation_panel,
     pages,
+    publishing_page,
     replies_pages,
     sso,
 )
@@ -92,7 +95,8 @@ def build_desk(settings: Settings, bus: Bus) -> Desk:
         settings=settings, db=db, bus=bus, box=box,
         adapters=build_adapters(urls, quota=DatabaseQuota(db)), channels=channels,
         ingest=IngestWriter(db, settings, channels,
-                            steps=[IncidentGrouping(), Routing(), ServiceLevels(settings)]),
+                            steps=[PostComments(), IncidentGrouping(), Routing(),
+                                   ServiceLevels(settings)]),
         claims=ClaimCoalescer(db),
     )
 
@@ -120,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Any:
                              hooks,
                              PresenceKeeper(db, settings.away_after_minutes,
                                             realtime.connected_users),
-                             SlaTimer(db), figures]
+                             SlaTimer(db), figures, PublishService(desk)]
     if settings.simulator_rate > 0:
         listed.append(SimulatorService(desk))
     services = desk.services = Services(listed)
@@ -184,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Any:
             *escalation_panel.routes,
             *replies_pages.routes,
             *sso.routes(desk),
+            *publishing_page.routes,
             *pages.routes,
             *admin.routes,
             *admin_channels.routes,

@@ -1,5 +1,5 @@
 """listening and publishing: listening rules, their matches and hits, the listeners'
-leases, and the permissions for them
+leases, scheduled posts and the threads of their comments, and the permissions for them
 
 Revision ID: 20261204_publishing
 Revises: 0005
@@ -94,6 +94,47 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["channel_id"], ["channel.id"]),
         sa.PrimaryKeyConstraint("channel_id"),
     )
+    op.create_table(
+        "scheduled_post",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel_id", sa.Integer(), nullable=False),
+        sa.Column("campaign", TEXT(length=64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("publish_at", WHEN(), nullable=False),
+        sa.Column("time_zone", TEXT(length=64), nullable=False),
+        sa.Column("status", TEXT(length=16), nullable=False),
+        sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("comment", TEXT(length=500), nullable=True),
+        sa.Column("idempotency_key", TEXT(length=64), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("holder", TEXT(length=80), nullable=True),
+        sa.Column("lease_until", WHEN(), nullable=True),
+        sa.Column("retry_at", WHEN(), nullable=True),
+        sa.Column("external_id", TEXT(length=255), nullable=True),
+        sa.Column("url", TEXT(length=500), nullable=True),
+        sa.Column("answer", sa.JSON(), nullable=False),
+        sa.Column("error", TEXT(length=500), nullable=True),
+        sa.Column("published_at", WHEN(), nullable=True),
+        sa.Column("created_at", WHEN(), nullable=False),
+        sa.Column("updated_at", WHEN(), nullable=False),
+        sa.ForeignKeyConstraint(["approved_by_id"], ["account.id"]),
+        sa.ForeignKeyConstraint(["author_id"], ["account.id"]),
+        sa.ForeignKeyConstraint(["channel_id"], ["channel.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("idempotency_key"),
+    )
+    op.create_index("ix_scheduled_post_due", "scheduled_post", ["status", "publish_at"])
+    op.create_index("ix_scheduled_post_external_id", "scheduled_post", ["external_id"])
+    op.create_table(
+        "post_thread",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("thread_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["post_id"], ["scheduled_post.id"]),
+        sa.ForeignKeyConstraint(["thread_id"], ["thread.id"]),
+        sa.PrimaryKeyConstraint("post_id", "thread_id"),
+    )
     _permissions(add=True)
 
 
@@ -112,6 +153,10 @@ def _permissions(*, add: bool) -> None:
 
 def downgrade() -> None:
     _permissions(add=False)
+    op.drop_table("post_thread")
+    op.drop_index("ix_scheduled_post_external_id", table_name="scheduled_post")
+    op.drop_index("ix_scheduled_post_due", table_name="scheduled_post")
+    op.drop_table("scheduled_post")
     op.drop_table("listening_watch")
     op.drop_index("ix_listening_hit_rule_at", table_name="listening_hit")
     op.drop_table("listening_hit")

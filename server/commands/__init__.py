@@ -14,6 +14,7 @@ from server.commands import (
     listening,
     notes,
     privacy,
+    publishing,
     replies,
     routing,
     switches,
@@ -30,4 +31,5 @@ def desk_commands() -> list[Command]:
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
-            *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS, *kpis.COMMANDS]
+            *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS, *kpis.COMMANDS,
+            *publishing.COMMANDS]

@@ -35,6 +35,7 @@ from server.events.listening import (
     ListeningRuleView,
 )
 from server.events.privacy import CustomerErased, ThreadRedacted
+from server.events.publishing import PostChanged, PostView, PublishingPaused
 from server.events.replies import (
     ApprovalDecided,
     ApprovalHanded,
@@ -88,6 +89,9 @@ __all__ = [
     "MessageView",
     "NoteAdded",
     "NoteView",
+    "PostChanged",
+    "PostView",
+    "PublishingPaused",
     "ReadingView",
     "ReplyAuthor",
     "ReplyDecided",

@@ -21,6 +21,7 @@ from server.models.hooks import HookAttempt, HookCursor, HookDelivery, HookSubsc
 from server.models.incidents import Incident, IncidentPost
 from server.models.listening import ListeningHit, ListeningMatch, ListeningRule, ListeningWatch
 from server.models.log import AuditEntry, DeskSetting, Event, NewEvent
+from server.models.publishing import PostThread, ScheduledPost
 from server.models.quota import ChannelQuota
 from server.models.replies import Approval, Draft, Note, OutboxItem, Template
 from server.models.routing import Availability, RoutingRule, TeamMember
@@ -64,8 +65,10 @@ __all__ = [
     "NewEvent",
     "Note",
     "OutboxItem",
+    "PostThread",
     "Role",
     "RoutingRule",
+    "ScheduledPost",
     "SignOnState",
     "SlaClock",
     "SlaPolicy",

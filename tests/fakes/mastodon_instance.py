@@ -174,6 +174,8 @@ class FakeMastodon(PublicTimelines, FakeNetwork):
         self._lock = threading.Lock()
         self._open = threading.Event()
         self._open.set()
+        self._answering = threading.Event()  # cleared: a new status is made, its answer waits
+        self._answering.set()
         super().__init__(Starlette(routes=[
             Route("/api/v1/accounts/verify_credentials", self._verify),
             Route("/api/v1/accounts/{id}", self._account),
@@ -193,6 +195,7 @@ class FakeMastodon(PublicTimelines, FakeNetwork):
     def stop(self) -> None:
         self.drop_streams()
         self.release_catch_up()
+        self.release_answers()
         super().stop()
 
     @property
@@ -257,6 +260,14 @@ class FakeMastodon(PublicTimelines, FakeNetwork):
 
     def release_catch_up(self) -> None:
         self._open.set()
+
+    def hold_answers(self) -> None:
+        """Statuses are still made, but their answers wait until `release_answers` (so a
+        test can stop the desk's process between the network's publishing and its reply)."""
+        self._answering.clear()
+
+    def release_answers(self) -> None:
+        self._answering.set()
 
     def exhaust(self, kind: str, reset_in: int = 60, remaining: int = 0) -> None:
         """Set a limit's window ("api" for every call, "statuses" for posting)."""
@@ -420,6 +431,7 @@ class FakeMastodon(PublicTimelines, FakeNetwork):
         if key:
             self._idempotent[(caller.id, key)] = (now, status)
         self.posted.append(Posted(status, body, key))
+        await asyncio.to_thread(self._answering.wait)
         return self._limited(JSONResponse(self._status_json(status)), limit)
 
     async def _notifications(self, request: Request) -> Response:

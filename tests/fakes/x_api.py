@@ -10,12 +10,14 @@ with x-twitter-webhooks-signature (sha256= base64 HMAC-SHA256 of the body, consu
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import itertools
 import json
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -94,6 +96,9 @@ class FakeX(RecentSearch, FakeNetwork):
         self.tweets: dict[str, Tweet] = {}
         self.sent: list[Sent] = []
         self.requests: list[dict[str, Any]] = []
+        # Cleared: a tweet is made, its answer waits (the desk's process may stop meanwhile).
+        self.answering = threading.Event()
+        self.answering.set()
         self.limits: dict[str, Limit] = {"tweets": Limit(), "dm": Limit(),
                                          "search": Limit(450, 450)}
         super().__init__(Starlette(routes=[
@@ -106,6 +111,10 @@ class FakeX(RecentSearch, FakeNetwork):
     @property
     def base_url(self) -> str:
         return self.address
+
+    def stop(self) -> None:
+        self.answering.set()
+        super().stop()
 
     # -- the network's side ------------------------------------------------------------
 
@@ -225,6 +234,7 @@ class FakeX(RecentSearch, FakeNetwork):
         made = Tweet(new_id(), account, body["text"], datetime.now(UTC), replied)
         self.tweets[made.id] = made
         self.sent.append(Sent("tweet", str(target or ""), body["text"], body))
+        await asyncio.to_thread(self.answering.wait)
         data = {"id": made.id, "text": made.text, "edit_history_tweet_ids": [made.id]}
         return self._headed(JSONResponse({"data": data}, status_code=201), limit)
 

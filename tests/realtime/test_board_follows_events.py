@@ -25,6 +25,7 @@ from tests.support.captured import apply
 from tests.support.desk_api import DeskApi, Person, WebhookChannel, item
 from tests.support.listening import listening_actions
 from tests.support.live import LiveBoard
+from tests.support.publishing import publishing_actions
 from tests.support.servers import DeskServer
 
 Board = dict[int, dict[str, Any]]
@@ -99,6 +100,7 @@ async def test_every_action_keeps_the_board_true(
             for _ in range(SEED_SIZE)))),
         *listening_actions(api, fake_x),
         *routing_actions(api, backend, supervisor, agent, channel, socket),
+        *publishing_actions(api, fake_x),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)

@@ -22,6 +22,7 @@ from server.services.closer import ThreadCloser
 from server.services.hooks import HookSender
 from server.services.listening import ListeningService
 from server.services.presence import PresenceKeeper
+from server.services.publishing import PublishService
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.sla_timer import SlaTimer
@@ -70,7 +71,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
                                          ThreadCloser, ListeningService, HookSender,
-                                         PresenceKeeper, SlaTimer, KpiService,
+                                         PresenceKeeper, SlaTimer, KpiService, PublishService,
                                          SimulatorService]
 
     async with app.router.lifespan_context(app):

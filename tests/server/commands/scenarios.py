@@ -603,3 +603,63 @@ SCENARIOS.update({
     "listening.rule_update": listening_rule_update, "listening.engage": listening_engage,
 })
 NO_CARD |= {"listening.rule_create", "listening.rule_update", "ingest/a listening match"}
+
+
+# -- publishing -----------------------------------------------------------------------------
+
+
+async def _post(desk: InProcessDesk, fakes: Fakes, *, submitted: bool = False) -> int:
+    from tests.support.publishing import compose_body, x_channel
+
+    channel_id = await x_channel(desk.desk, fakes.x)
+    made = await desk.ok(desk.marketer, "POST", "/api/posts", json=compose_body(channel_id))
+    if submitted:
+        await desk.ok(desk.marketer, "POST", f"/api/posts/{made['post']['id']}/submit")
+    return int(made["post"]["id"])
+
+
+async def post_compose(desk: InProcessDesk, fakes: Fakes) -> Act:
+    from tests.support.publishing import compose_body, x_channel
+
+    channel_id = await x_channel(desk.desk, fakes.x)
+    return rest(desk, "marketer", "POST", "/api/posts", **compose_body(channel_id))
+
+
+async def post_change(desk: InProcessDesk, fakes: Fakes) -> Act:
+    post_id = await _post(desk, fakes)
+    return rest(desk, "marketer", "PATCH", f"/api/posts/{post_id}",
+                publish_at="2030-06-02T10:30:00+02:00")
+
+
+async def post_submit(desk: InProcessDesk, fakes: Fakes) -> Act:
+    return rest(desk, "marketer", "POST", f"/api/posts/{await _post(desk, fakes)}/submit")
+
+
+async def post_approve(desk: InProcessDesk, fakes: Fakes) -> Act:
+    post_id = await _post(desk, fakes, submitted=True)
+    return rest(desk, "supervisor", "POST", f"/api/posts/{post_id}/approve")
+
+
+async def post_reject(desk: InProcessDesk, fakes: Fakes) -> Act:
+    post_id = await _post(desk, fakes, submitted=True)
+    return rest(desk, "supervisor", "POST", f"/api/posts/{post_id}/reject", comment="later")
+
+
+async def publishing_pause(desk: InProcessDesk, fakes: Fakes) -> Act:
+    await _post(desk, fakes)
+    return rest(desk, "supervisor", "POST", "/api/publishing/pause", reason="crisis")
+
+
+async def publishing_resume(desk: InProcessDesk, fakes: Fakes) -> Act:
+    await _post(desk, fakes)
+    await desk.ok(desk.supervisor, "POST", "/api/publishing/pause", json={"reason": "crisis"})
+    return rest(desk, "supervisor", "POST", "/api/publishing/resume", confirm=True)
+
+
+PUBLISHING = {
+    "post.compose": post_compose, "post.change": post_change, "post.submit": post_submit,
+    "post.approve": post_approve, "post.reject": post_reject,
+    "publishing.pause": publishing_pause, "publishing.resume": publishing_resume,
+}
+SCENARIOS.update(PUBLISHING)
+NO_CARD |= set(PUBLISHING)

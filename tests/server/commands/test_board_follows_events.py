@@ -26,7 +26,7 @@ READS = {"me", "thread.list", "thread.get", "reply.get", "approvals.list", "note
          "customer.for_thread", "customer.suggestions", "attribute.list", "incident.list",
          "incident.get", "listening.rules", "listening.lane", "listening.volume", "view.list",
          "hook.list", "hook.deliveries", "customer.export", "team.list", "rule.list",
-         "availability.list", "sla.list", "kpi.get"}
+         "availability.list", "sla.list", "kpi.get", "post.calendar", "post.networks"}
 # The live connection's own commands: presence and the draft's Yjs traffic, which travel
 # between connections and into the draft row, never into the event log.
 LIVE = {"resume", "view", "unview", "typing", "draft.join", "draft.update", "draft.awareness",
