@@ -358,6 +358,12 @@ async def bulk_status(desk: InProcessDesk, _: Fakes) -> Act:
     return await bulk_change(desk, "status", status="resolved")
 
 
+async def release_all(desk: InProcessDesk, _: Fakes) -> Act:
+    await claimed(desk, f"Erste {secrets.token_hex(3)}")
+    await claimed(desk, f"Zweite {secrets.token_hex(3)}")
+    return rest(desk, "agent", "POST", "/api/me/claims/release")
+
+
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
 SCENARIOS: dict[str, Arrange] = {
     "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
@@ -381,7 +387,7 @@ SCENARIOS: dict[str, Arrange] = {
     "attribute.delete": attribute_delete,
     "view.save": view_save, "view.delete": view_delete,
     "bulk.assign": bulk_assign, "bulk.tag": bulk_tag, "bulk.priority": bulk_priority,
-    "bulk.status": bulk_status,
+    "bulk.status": bulk_status, "claim.release_all": release_all,
 }
 # Commands that change no card (their events, if any, carry none). The others send at
 # least one card (a retry sends the thread's card unchanged: a delivery is not on it).
