@@ -35,6 +35,11 @@ ENV PATH=/opt/tandem/bin:$PATH \
     VIRTUAL_ENV=/opt/tandem \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
+# An emoji font: customers write emoji, and whatever renders pages or text on this host (a
+# headless browser for checks, a report) shows them instead of empty boxes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --user-group --uid 10001 --create-home --home-dir /var/lib/tandem \
         --shell /usr/sbin/nologin tandem
 COPY --from=python /opt/tandem /opt/tandem

@@ -31,3 +31,7 @@ class BulkDone(Result):
     skipped: list[Skipped]
     # status -> the changed threads that had it before: what an undo sets back
     previous_status: dict[str, list[int]]
+
+
+class ReleasedAll(Result):
+    released: list[int]  # the threads whose claim you let go

@@ -8,9 +8,10 @@ from typing import Annotated
 from pydantic import Field
 
 from server.actions.bulk import MAX_THREADS, BulkChange, BulkOutcome, do_bulk
+from server.actions.release_all import do_release_all
 from server.actions.threads import MAX_TAGS
-from server.commands.board_results import BulkDone
-from server.commands.inputs import Chars, CommandInput, Id
+from server.commands.board_results import BulkDone, ReleasedAll
+from server.commands.inputs import Chars, CommandInput, Id, NoInput
 from server.commands.registry import Call, Command, Rest
 from server.commands.threads import Priority
 from server.errors import NotFound
@@ -64,6 +65,10 @@ async def bulk_status(call: Call, data: BulkStatusInput) -> dict[str, object]:
                                  BulkChange(status=data.status), data.job))
 
 
+async def release_all(call: Call, _: NoInput) -> dict[str, object]:
+    return {"released": await do_release_all(call.desk.db, call.actor)}
+
+
 BULK = "/api/bulk"
 COMMANDS = [
     Command("bulk.assign", BulkAssignInput, bulk_assign,
@@ -80,4 +85,7 @@ COMMANDS = [
             "Set the status of many threads (resolve, reopen, undo).",
             permission="thread.update", result=BulkDone, rest=Rest("POST", f"{BULK}/status"),
             tags=("board",)),
+    Command("claim.release_all", NoInput, release_all, "Release every claim you hold.",
+            permission="thread.claim", result=ReleasedAll,
+            rest=Rest("POST", "/api/me/claims/release"), tags=("board",)),
 ]

@@ -79,3 +79,22 @@ def test_cards_picked_with_x_and_shift_click_are_resolved_together_and_the_undo_
     expect(bar.locator("#bulk-progress")).to_have_text("Undone.", timeout=LIVE_MS)
     for page in (board, other):
         expect(rows(page)).to_have_count(5, timeout=LIVE_MS)
+
+
+def test_release_all_my_claims_frees_them_on_every_board(desk: Desk, api: DeskApi) -> None:
+    word = token()
+    api.ingest(api.webhook_channel(), *[item(f"Anliegen {n} {word}") for n in range(3)])
+    agent, colleague = api.person(), api.person()
+    board = desk.sign_in(agent, f"/?q={word}")  # its live connection keeps the claims
+    for n in range(2):
+        thread = api.thread_by_text(agent, f"Anliegen {n} {word}")
+        assert api.call(agent, "POST", f"/api/threads/{thread['id']}/claim").status_code == 200
+    expect(card(board, f"Anliegen 0 {word}")).to_contain_text("claimed by you")
+    other = desk.sign_in(colleague, f"/?q={word}&unclaimed=on")
+    expect(rows(other)).to_have_count(1)
+
+    board.get_by_role("button", name="Release all my claims").click()
+
+    expect(board.locator("#release-note")).to_have_text("Claims released: 2.", timeout=LIVE_MS)
+    expect(rows(other)).to_have_count(3, timeout=LIVE_MS)
+    expect(card(board, f"Anliegen 0 {word}")).to_contain_text("unclaimed")

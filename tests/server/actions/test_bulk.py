@@ -79,3 +79,18 @@ async def test_bulk_work_is_permission_checked_and_bad_input_changes_nothing(
                        json={"thread_ids": ids, "user_id": 999999})
     await desk.refuses(desk.agent, "POST", "/api/bulk/tag", 400, "invalid",
                        json={"thread_ids": [], "tags": ["x"]})
+
+
+async def test_release_all_lets_go_of_every_claim_of_the_caller_only(desk: InProcessDesk) -> None:
+    mine = [await claimed(desk, f"Meins {n}") for n in range(3)]
+    theirs = await claimed(desk, "Ihres", person=desk.colleague)
+
+    async with desk.capture() as got:
+        done = await desk.ok(desk.agent, "POST", "/api/me/claims/release")
+
+    assert done["released"] == sorted(c["id"] for c in mine)
+    assert sorted(e["thread_id"] for e in got.events if e["type"] == "thread.released") == \
+        done["released"]
+    assert [(await desk.row(Thread, c["id"])).claim_holder_id for c in mine] == [None] * 3
+    assert (await desk.row(Thread, theirs["id"])).claim_holder_id == desk.colleague.id
+    assert (await desk.ok(desk.agent, "POST", "/api/me/claims/release"))["released"] == []

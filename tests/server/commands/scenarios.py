@@ -495,6 +495,12 @@ async def availability_set(desk: InProcessDesk, _: Fakes) -> Act:
     return rest(desk, "agent", "PUT", "/api/me/availability", state="busy")
 
 
+async def release_all(desk: InProcessDesk, _: Fakes) -> Act:
+    await claimed(desk, f"Erste {secrets.token_hex(3)}")
+    await claimed(desk, f"Zweite {secrets.token_hex(3)}")
+    return rest(desk, "agent", "POST", "/api/me/claims/release")
+
+
 # Keyed by command (after a slash: which case of it); webhooks are the ingest command.
 SCENARIOS: dict[str, Arrange] = {
     "ingest/new thread": new_thread, "ingest/message in a thread": message_in_thread,
@@ -522,7 +528,7 @@ SCENARIOS: dict[str, Arrange] = {
     "incident.close": incident_close,
     "view.save": view_save, "view.delete": view_delete,
     "bulk.assign": bulk_assign, "bulk.tag": bulk_tag, "bulk.priority": bulk_priority,
-    "bulk.status": bulk_status,
+    "bulk.status": bulk_status, "claim.release_all": release_all,
     "hook.subscribe": hook_subscribe, "hook.unsubscribe": hook_unsubscribe,
     "hook.send_again": hook_send_again, "customer.erase": customer_erase,
     "team.create": team_create, "team.update": team_update, "team.member_set": member_set,

@@ -31,6 +31,7 @@ const countLabel = document.getElementById("count");
 const empty = document.getElementById("empty");
 const loadingNote = document.getElementById("loading");
 const refusal = document.getElementById("board-error");
+const newAboveButton = document.getElementById("new-above");
 
 const ROW_HEIGHT = parseFloat(getComputedStyle(list).getPropertyValue("--row-h")) || 60;
 const OVERSCAN = 8;
@@ -57,6 +58,7 @@ let rows = new Map(); // card id -> row element in the DOM
 let frame = 0;
 let needRefilter = false;
 let live = null;
+let newAbove = 0; // threads that arrived above the rows being read
 let bulk = null; // the bulk selection (board_bulk.js), once connected
 const currentFilter = () => filter;
 let sortKey = orderKey(filter.sort);
@@ -149,7 +151,11 @@ function move(change) {
   const at = indexOfShown(change.before);
   if (at >= 0) shown.splice(at, 1);
   if (change.card && matches(prepare(change.card))) {
-    shown.splice(position(change.card), 0, change.card);
+    const to = position(change.card);
+    shown.splice(to, 0, change.card);
+    // Someone reading further down does not see it arrive: the list holds still (keepAnchor)
+    // and says how many came in above.
+    if (at < 0 && list.scrollTop > 0 && to * ROW_HEIGHT < list.scrollTop) newAbove++;
   } else if (at >= 0 && change.id === selectedId) {
     leave(at);
   }
@@ -306,6 +312,9 @@ function render() {
   else list.removeAttribute("aria-activedescendant");
   seenId = selectedId;
   countLabel.textContent = t("count", { shown: shown.length, total: cards.size });
+  if (top === 0) newAbove = 0;
+  newAboveButton.hidden = newAbove === 0;
+  if (newAbove) newAboveButton.textContent = t("new_above", { count: newAbove });
   loadingNote.hidden = !loading;
   empty.hidden = shown.length > 0;
 }
@@ -465,6 +474,12 @@ list.addEventListener("dblclick", (event) => {
 });
 
 list.addEventListener("scroll", schedule, { passive: true });
+newAboveButton.addEventListener("click", () => {
+  list.scrollTop = 0;
+  newAbove = 0;
+  list.focus({ preventScroll: true });
+  schedule();
+});
 window.addEventListener("resize", schedule);
 
 /** The board's query string, as the URL holds it (the order only when not the default). */

@@ -127,6 +127,14 @@ export function startBulk(options) {
     $("bulk-resolve").addEventListener("click", () => run("bulk.status", { status: "resolved" }));
     $("bulk-pending").addEventListener("click", () => run("bulk.status", { status: "pending" }));
   }
+  const releaseAll = $("release-all");
+  if (releaseAll) {
+    releaseAll.addEventListener("click", async () => {
+      const answer = await options.live.call("claim.release_all", {});
+      $("release-note").textContent = answer.ok
+        ? t("released_all", { count: answer.released.length }) : answer.error.message;
+    });
+  }
   changed();
   return api;
 }

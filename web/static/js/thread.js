@@ -19,6 +19,8 @@ const ui = {
   head: view.head(document.getElementById("thread-title"),
                   document.getElementById("thread-actions")),
   status: document.getElementById("status-select"),
+  priority: document.getElementById("priority-select"),
+  tags: document.getElementById("tags-form"),
   assign: document.getElementById("assign-select"),
   others: document.getElementById("others"),
   othersNone: document.getElementById("others-none"),
@@ -50,6 +52,9 @@ let viewing = false;
 function renderCard() {
   view.fill(ui.head, card);
   if (document.activeElement !== ui.status) ui.status.value = card.status;
+  if (document.activeElement !== ui.priority) ui.priority.value = card.priority;
+  const tagsField = ui.tags.elements.tags;
+  if (document.activeElement !== tagsField) tagsField.value = (card.tags || []).join(", ");
   if (ui.assign && document.activeElement !== ui.assign) {
     ui.assign.value = card.assignee ? String(card.assignee.id) : "";
   }
@@ -68,6 +73,8 @@ function showHold() {
   ui.holdReason.textContent = reason;
   ui.status.disabled = !can.has("thread.update") || !!heldBy;
   ui.status.title = reason;
+  ui.priority.disabled = ui.status.disabled;
+  ui.tags.querySelector("fieldset").disabled = ui.status.disabled;
   document.querySelectorAll("#escalation form fieldset").forEach((fieldset) => {
     fieldset.disabled = !!heldBy;
     const note = document.getElementById(fieldset.getAttribute("aria-describedby"));
@@ -198,6 +205,17 @@ ui.head.action.addEventListener("click", () => {
 ui.status.addEventListener("change", async () => {
   const answer = await command("update", { status: ui.status.value });
   if (!answer.ok) ui.status.value = card.status;
+});
+
+ui.priority.addEventListener("change", async () => {
+  const answer = await command("update", { priority: ui.priority.value });
+  if (!answer.ok) ui.priority.value = card.priority;
+});
+
+ui.tags.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const tags = ui.tags.elements.tags.value.split(",").map((tag) => tag.trim()).filter(Boolean);
+  await command("update", { tags });
 });
 
 if (ui.assign) {
