@@ -18,6 +18,7 @@ from server.app import create_app
 from server.desk import Desk
 from server.services import Services
 from server.services.claims_keeper import ClaimKeeper
+from server.services.hooks import HookSender
 from server.services.sender import OutboxSender
 from server.services.simulation import SimulatorService
 from server.services.warm_up import ReadingWarmUp
@@ -27,7 +28,8 @@ from tests.conftest import prepare
 from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
-TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "tandem-simulator"}
+TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service", "webhook sender",
+         "tandem-simulator"}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ async def test_the_services_start_and_stop_with_the_app(backend: Backend) -> Non
     assert desk.services is not None
     listed = desk.services.services
     assert [type(s) for s in listed] == [ReadingWarmUp, ClaimKeeper, OutboxSender, WatchService,
-                                         SimulatorService]
+                                         HookSender, SimulatorService]
 
     async with app.router.lifespan_context(app):
         assert desk.services.running == listed
