@@ -38,6 +38,7 @@ from server.models import Role, User
 from server.settings import Settings, SettingsError
 
 DEMO_ADMIN = "admin@tandem.local"
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 class CliError(Exception):
@@ -101,6 +102,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
             "server.app:create_app", factory=True, host=args.host, port=args.port,
             workers=args.workers, log_level=settings.log_level, proxy_headers=True,
             log_config=log_config(settings), access_log=False,
+            # A worker answers the supervisor's pings only once it has imported the desk: on
+            # a busy machine that takes longer than uvicorn's 5 s, and a worker killed for it
+            # starts over, for ever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
 
 

@@ -118,13 +118,14 @@ def delivery_body(event: Event, key: str) -> str:
                          "data": event.payload})
 
 
-async def plan_deliveries(db: Database) -> int:
-    """Read the events after the cursor and make their deliveries; returns how many."""
+async def plan_deliveries(db: Database) -> int | None:
+    """Read the events after the cursor and make their deliveries; returns how many, or
+    None when nobody subscribes (then nothing is due either)."""
     async with db.read() as session:
         subscriptions = (await session.scalars(
             select(HookSubscription).where(col(HookSubscription.active)))).all()
     if not subscriptions:
-        return 0
+        return None
     made = 0
     try:
         async with db.write() as tx:

@@ -45,6 +45,7 @@ class HookSender:
         self._sending: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._http: httpx.AsyncClient | None = None
+        self._subscribed = False
 
     async def start(self) -> None:
         self._http = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
@@ -57,12 +58,17 @@ class HookSender:
             await self._http.aclose()
 
     async def committed(self, events: Sequence[NewEvent]) -> None:
-        """The after-commit subscriber: a desk change may be someone's webhook now."""
-        if any(e.user_id is None for e in events):
+        """The after-commit subscriber: a desk change may be someone's webhook now. Without
+        subscriptions (as the last round found) ingest's commits wake nothing: the hot path
+        pays no read for webhooks nobody wants; a new subscription is seen within a poll."""
+        if self._subscribed and any(e.user_id is None for e in events):
             self._rounds.wake()
 
     async def _round(self) -> None:
-        await plan_deliveries(self.desk.db)
+        planned = await plan_deliveries(self.desk.db)
+        self._subscribed = planned is not None
+        if planned is None:
+            return
         for delivery_id in await due_deliveries(self.desk.db):
             if delivery_id in self._sending:
                 continue

@@ -75,6 +75,15 @@ async def test_every_action_keeps_the_board_true(
         await board.disconnect()
         assert answer["ok"], answer
 
+    api.ingest(channel, item("erase me, please", author={"id": "er-1", "name": "Erin Erase"}))
+    to_erase = api.thread_by_text(supervisor, "erase me, please")["customer_id"]
+
+    async def erase() -> None:
+        answer = await asyncio.to_thread(
+            api.http.post, f"/api/customers/{to_erase}/erase", headers=api.admin,
+            json={"confirm": True})
+        assert answer.status_code == 200, answer.text
+
     tid = base["id"]
     actions: list[tuple[Person, Callable[[], Awaitable[Any]]]] = [
         (supervisor, lambda: asyncio.to_thread(api.ingest, channel, item("a brand new post"))),
@@ -101,6 +110,7 @@ async def test_every_action_keeps_the_board_true(
         *listening_actions(api, fake_x),
         *routing_actions(api, backend, supervisor, agent, channel, socket),
         *publishing_actions(api, fake_x),
+        (supervisor, erase),
     ]
     for person, act in actions:
         seen |= await check_action(server, api, person, act)

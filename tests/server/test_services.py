@@ -35,7 +35,7 @@ from tests.support.backends import Backend, own_backend
 
 # The tasks the services run, by the names they give them.
 TASKS = {"claim renewal", "claim expiry", "outbox sender", "watch service",
-         "closing resolved threads", "presence", "sla timer", "war-room figures",
+         "closing resolved threads", "presence", "sla timer", "war-room figures", "webhook sender",
          "tandem-simulator"}
 
 
