@@ -31,6 +31,7 @@ PERMISSIONS: dict[str, str] = {
     "listening.manage": "Manage listening rules",
     "admin.hooks": "Subscribe outgoing webhooks and read their deliveries",
     "customer.privacy": "Export and erase a customer's data (data protection requests)",
+    "audit.view": "Read the audit trail: who did what, when, on which thread",
 }
 
 _AGENT = [
@@ -42,7 +43,7 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "supervisor": [
         *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
         "template.manage", "crisis.toggle", "report.view", "incident.manage",
-        "listening.manage",
+        "listening.manage", "audit.view",
     ],
     "service agent": [*_AGENT, "customer.merge"],
     "marketing agent": [*_AGENT, "publish.post", "template.manage", "listening.manage"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.commands import (
     admin,
+    audit,
     board,
     bulk,
     customers,
@@ -28,4 +29,4 @@ def desk_commands() -> list[Command]:
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
-            *hooks.COMMANDS, *privacy.COMMANDS]
+            *hooks.COMMANDS, *privacy.COMMANDS, *audit.COMMANDS]
