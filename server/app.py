@@ -68,6 +68,7 @@ from web import (
     escalation_panel,
     pages,
     replies_pages,
+    report_pages,
     sso,
 )
 from web.templating import make_templates, render
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Any:
             *admin_attributes.routes,
             *customer_pages.routes,
             *audit_pages.routes,
+            *report_pages.routes,
             *assets.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -15,6 +15,7 @@ from server.commands import (
     notes,
     privacy,
     replies,
+    reports,
     switches,
     templates,
     threads,
@@ -29,4 +30,5 @@ def desk_commands() -> list[Command]:
     return [*threads.COMMANDS, *replies.COMMANDS, *notes.COMMANDS, *templates.COMMANDS,
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
-            *hooks.COMMANDS, *privacy.COMMANDS, *audit.COMMANDS]
+            *hooks.COMMANDS, *privacy.COMMANDS, *audit.COMMANDS,
+            *reports.COMMANDS]

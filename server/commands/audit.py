@@ -15,6 +15,8 @@ from server.errors import N_, Invalid
 from server.queries.audit import AuditFilter, audit_choices, audit_page
 
 MAX_PAGE = 500
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 Day = Annotated[str, Chars(10), StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
@@ -32,9 +34,14 @@ def day_of(name: str, text: str | None) -> date | None:
     if text is None or text == "":
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise Invalid(N_("%(name)s must be a date (YYYY-MM-DD)."), name=name) from None
+    # Room for a period's next day and a report's previous period on either side.
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(N_("%(name)s must be between %(first)s and %(last)s."), name=name,
+                      first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    return day
 
 
 def audit_filter(data: AuditInput) -> AuditFilter:

@@ -118,7 +118,7 @@ async def test_only_who_may_read_the_trail_reads_it_and_bad_filters_are_refused(
                                params={"since": "2026-11-05", "until": "2026-11-04"})
     assert "ends before it starts" in error["message"]
     for bad in ({"since": "2026-13-01"}, {"until": "yesterday"}, {"limit": 501},
-                {"person_id": 0}):
+                {"until": "9999-12-31"}, {"person_id": 0}):
         await desk.refuses(desk.supervisor, "GET", "/api/audit", 400, "invalid", params=bad)
 
 

@@ -1,0 +1,55 @@
+"""The reports page: the period and filters in the query string, each report run through its
+command (the same the REST API serves), shown as a chart (Chart.js, web/static/js/reports.js)
+with the table of its figures beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.commands.registry import Call
+from server.errors import DeskError
+from server.permissions import Actor
+from web.forms import error_text, guard, page
+
+viewer = guard("report.view")
+FILTERS = ("since", "until", "network", "channel_id", "tag")
+HEAT_LEVELS = 5
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return {k: v for k in FILTERS if (v := request.query_params.get(k, "").strip())}
+
+
+async def _serve(request: Request, actor: Actor, name: str, data: dict[str, str]
+                 ) -> dict[str, Any]:
+    desk = request.app.state.desk
+    call = Call(desk=desk, actor=actor, language=request.state.language, transport="page")
+    return await desk.commands.commands[name].serve(call, data, strings=True)
+
+
+def heat_grid(cells: list[dict[str, int]]) -> list[list[tuple[int, int]]]:
+    """Weekday rows (Monday first) of 24 (messages, level 0..5) for the heatmap table."""
+    counts = {(c["weekday"], c["hour"]): c["messages"] for c in cells}
+    top = max(counts.values(), default=0)
+    return [[(n := counts.get((day, hour), 0),
+              0 if not n else max(1, round(HEAT_LEVELS * n / top))) for hour in range(24)]
+            for day in (1, 2, 3, 4, 5, 6, 0)]
+
+
+async def reports(request: Request, actor: Actor) -> Response:
+    filters = _filters(request)
+    try:
+        volume = await _serve(request, actor, "report.volume", filters)
+        times = await _serve(request, actor, "report.response_times", filters)
+    except DeskError as error:
+        return page(request, "reports.html", status_code=error.status, filters=filters,
+                    error=error_text(request, error), volume=None, times=None)
+    return page(request, "reports.html", filters=filters, volume=volume, times=times,
+                heat=heat_grid(volume["heatmap"]))
+
+
+routes = [Route("/reports", viewer(reports))]
