@@ -4,7 +4,11 @@ with the table of its figures beside it."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,7 +53,58 @@ async def reports(request: Request, actor: Actor) -> Response:
         return page(request, "reports.html", status_code=error.status, filters=filters,
                     error=error_text(request, error), volume=None, times=None)
     return page(request, "reports.html", filters=filters, volume=volume, times=times,
-                heat=heat_grid(volume["heatmap"]))
+                heat=heat_grid(volume["heatmap"]), query=urlencode(filters))
 
 
-routes = [Route("/reports", viewer(reports))]
+def _periods(report: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield "this", report
+    yield "previous", report["previous"]
+
+
+def volume_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
+    yield ["period", "since", "until", "network", "channel_id", "channel_name", "messages"]
+    for name, p in _periods(report):
+        for c in p["by_channel"]:
+            yield [name, p["since"], p["until"], c["network"], c["channel_id"],
+                   c["channel_name"], c["messages"]]
+
+
+def heatmap_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
+    yield ["period", "since", "until", "weekday", "hour", "messages"]
+    for name, p in _periods(report):
+        for c in p["heatmap"]:
+            yield [name, p["since"], p["until"], c["weekday"], c["hour"], c["messages"]]
+
+
+def times_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
+    yield ["period", "since", "until", "measure", "count", "waiting", "mean_seconds",
+           "p50_seconds", "p90_seconds"]
+    for name, p in _periods(report):
+        for measure in ("first_response", "handling"):
+            d = p[measure]
+            yield [name, p["since"], p["until"], measure, d["count"], d["waiting"],
+                   d["mean"], d["p50"], d["p90"]]
+
+
+# The CSV of each report: the command it runs and how its answer becomes rows.
+CSV_REPORTS: dict[str, tuple[str, Callable[[dict[str, Any]], Iterator[list[Any]]]]] = {
+    "volume": ("report.volume", volume_rows),
+    "heatmap": ("report.volume", heatmap_rows),
+    "response-times": ("report.response_times", times_rows),
+}
+
+
+async def report_csv(request: Request, actor: Actor) -> Response:
+    name = request.path_params["name"]
+    if name not in CSV_REPORTS:
+        return page(request, "not_found.html", status_code=404)
+    command, rows = CSV_REPORTS[name]
+    report = await _serve(request, actor, command, _filters(request))
+    out = io.StringIO()
+    csv.writer(out).writerows(["" if v is None else v for v in row] for row in rows(report))
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="{name}-{report["since"]}.csv"'})
+
+
+routes = [Route("/reports", viewer(reports)),
+          Route("/reports/{name:str}.csv", viewer(report_csv))]

@@ -3,6 +3,8 @@ at known times; every figure worked out by hand in the comments."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,3 +162,41 @@ async def test_the_page_shows_the_same_figures_in_both_languages(desk: InProcess
     assert bad.status_code == 400
     assert 'role="alert"' in bad.text
     assert (await desk.rest(desk.agent, "GET", "/reports")).status_code == 403
+
+
+async def _csv(desk: InProcessDesk, name: str, **params: Any) -> list[dict[str, str]]:
+    download = await desk.rest(desk.viewer, "GET", f"/reports/{name}.csv",
+                               params={**PERIOD, **params})
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(download.text)))
+
+
+def _figure(value: str) -> float | None:
+    return None if value == "" else float(value)
+
+
+async def test_each_reports_csv_has_the_figures_of_its_json(desk: InProcessDesk) -> None:
+    await _fixture(desk)
+    volume = await _report(desk, "volume")
+    times = await _report(desk, "response-times", network="x")
+
+    rows = await _csv(desk, "volume")
+    assert [(r["period"], int(r["channel_id"]), int(r["messages"])) for r in rows] == [
+        *(("this", c["channel_id"], c["messages"]) for c in volume["by_channel"]),
+        *(("previous", c["channel_id"], c["messages"]) for c in volume["previous"]["by_channel"])]
+    cells = await _csv(desk, "heatmap")
+    assert [(r["period"], int(r["weekday"]), int(r["hour"]), int(r["messages"]))
+            for r in cells] == [
+        *(("this", c["weekday"], c["hour"], c["messages"]) for c in volume["heatmap"]),
+        *(("previous", c["weekday"], c["hour"], c["messages"])
+          for c in volume["previous"]["heatmap"])]
+    measured = await _csv(desk, "response-times", network="x")
+    assert len(measured) == 4
+    for row in measured:
+        d = (times if row["period"] == "this" else times["previous"])[row["measure"]]
+        assert (int(row["count"]), int(row["waiting"])) == (d["count"], d["waiting"])
+        assert [_figure(row[k]) for k in ("mean_seconds", "p50_seconds", "p90_seconds")] == [
+            d["mean"], d["p50"], d["p90"]]
+    assert (await desk.rest(desk.agent, "GET", "/reports/volume.csv")).status_code == 403
+    assert (await desk.rest(desk.viewer, "GET", "/reports/nothing.csv")).status_code == 404
