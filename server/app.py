@@ -70,11 +70,13 @@ from web import (
     admin_attributes,
     admin_channels,
     assets,
+    audit_pages,
     customer_pages,
     escalation_panel,
     pages,
     publishing_page,
     replies_pages,
+    report_pages,
     sso,
 )
 from web.templating import make_templates, render
@@ -194,6 +196,8 @@ def create_app(settings: Settings | None = None) -> Any:
             *admin_channels.routes,
             *admin_attributes.routes,
             *customer_pages.routes,
+            *audit_pages.routes,
+            *report_pages.routes,
             *assets.routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

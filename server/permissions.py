@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, str] = {
     "admin.hooks": "Subscribe outgoing webhooks and read their deliveries",
     "customer.privacy": "Export and erase a customer's data (data protection requests)",
     "admin.routing": "Manage teams, their members and skills, and routing rules",
+    "audit.view": "Read the audit trail: who did what, when, on which thread",
 }
 
 _AGENT = [
@@ -43,7 +44,7 @@ DEFAULT_ROLES: dict[str, list[str]] = {
     "supervisor": [
         *_AGENT, "customer.merge", "thread.takeover", "thread.assign", "reply.approve",
         "template.manage", "crisis.toggle", "report.view", "incident.manage",
-        "listening.manage",
+        "listening.manage", "audit.view",
     ],
     "service agent": [*_AGENT, "customer.merge"],
     "marketing agent": [*_AGENT, "publish.post", "template.manage", "listening.manage"],

@@ -17,11 +17,13 @@ VENDOR: dict[str, str] = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
     "redoc.standalone.js": "redoc/bundles/redoc.standalone.js",
+    "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
 }
 CDN: dict[str, str] = {
     "htmx.min.js": "htmx.org@2/dist/htmx.min.js",
     "socket.io.min.js": "socket.io-client@4/dist/socket.io.min.js",
     "redoc.standalone.js": "redoc@2/bundles/redoc.standalone.js",
+    "chart.umd.min.js": "chart.js@4/dist/chart.umd.min.js",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.commands import (
     admin,
+    audit,
     board,
     bulk,
     customers,
@@ -16,6 +17,7 @@ from server.commands import (
     privacy,
     publishing,
     replies,
+    reports,
     routing,
     switches,
     templates,
@@ -32,4 +34,4 @@ def desk_commands() -> list[Command]:
             *switches.COMMANDS, *escalation.COMMANDS, *customers.COMMANDS, *admin.COMMANDS,
             *incidents.COMMANDS, *listening.COMMANDS, *board.COMMANDS, *bulk.COMMANDS,
             *hooks.COMMANDS, *privacy.COMMANDS, *routing.COMMANDS, *kpis.COMMANDS,
-            *publishing.COMMANDS]
+            *publishing.COMMANDS, *audit.COMMANDS, *reports.COMMANDS]

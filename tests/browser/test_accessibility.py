@@ -51,7 +51,7 @@ def test_every_page_has_no_serious_or_critical_axe_violation(
     expect(page.locator("html")).to_have_attribute("lang", language)
     paths = ["/", "/?clock=overdue", f"/threads/{thread['id']}", "/approvals", "/templates",
              "/profile", "/customers", "/admin/users", "/admin/roles", "/admin/channels",
-             "/admin/attributes", "/threads/999999"]
+             "/admin/attributes", "/threads/999999", "/audit"]
     if thread.get("customer_id"):
         paths.append(f"/customers/{thread['customer_id']}")
 
