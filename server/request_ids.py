@@ -15,10 +15,10 @@ import time
 import uuid
 from contextvars import ContextVar
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
+_RAW_HEADER = HEADER.lower().encode("latin-1")
 _SANE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 request_id: ContextVar[str | None] = ContextVar("tandem_request_id", default=None)
@@ -55,7 +55,9 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = accepted(Headers(scope=scope).get(HEADER))
+        # The raw pairs, not starlette's Headers: this runs for every webhook.
+        given = next((v for k, v in scope["headers"] if k == _RAW_HEADER), None)
+        rid = accepted(given.decode("latin-1") if given is not None else None)
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -64,7 +66,10 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[HEADER] = rid
+                # A new list: the response object may be sent again.
+                message["headers"] = [*(pair for pair in message.get("headers", ())
+                                        if pair[0].lower() != _RAW_HEADER),
+                                      (_RAW_HEADER, rid.encode("latin-1"))]
             await send(message)
 
         try:
