@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.support.desk_api import Person
 from tests.support.servers import DeskServer
 
+NEWEST_FIRST = "/?sort=activity"
 VIEWPORT = {"width": 1280, "height": 800}
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
@@ -42,8 +43,12 @@ class Desk:
         self.contexts: list[BrowserContext] = []
         self.page_errors: list[str] = []
 
-    def sign_in(self, person: Person, path: str = "/", server: DeskServer | None = None) -> Page:
-        """A fresh browser profile, signed in through the real /login form."""
+    def sign_in(self, person: Person, path: str = NEWEST_FIRST,
+                server: DeskServer | None = None) -> Page:
+        """A fresh browser profile, signed in through the real /login form. Unless told
+        otherwise it shows the board newest activity first: a test looks for the cards it
+        just made, which the default order (SLA due first) puts last on a desk that the
+        whole session shares, out of the visible rows."""
         url = (server or self.server).url
         context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
         self.contexts.append(context)

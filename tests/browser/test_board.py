@@ -25,7 +25,7 @@ def test_signing_in_through_the_page_shows_the_board(
 ) -> None:
     person = api.person()
 
-    page = desk.sign_in(person)
+    page = desk.sign_in(person, "/")
 
     expect(page).to_have_url(server.url + "/")
     expect(page.locator(".topbar .me")).to_contain_text(person.name)

@@ -33,8 +33,8 @@ def test_service_staff_see_what_breaches_first_and_can_choose_another_order(
     api.ingest(channel, item(f"oeffentlich zweit {word}"))
     api.ingest(channel, item(f"oeffentlich dritt {word}"))
     agent, viewer = api.person(), api.person("viewer")
-    board = desk.sign_in(agent)
-    watching = desk.sign_in(viewer)
+    board = desk.sign_in(agent, "/")
+    watching = desk.sign_in(viewer, "/")
 
     for page in (board, watching):
         search(page, word)
@@ -68,7 +68,7 @@ def test_the_clock_filters_show_what_is_overdue_and_what_is_due_within_15_minute
     channel = api.webhook_channel()
     api.ingest(channel, item(f"privat {word}", visibility="private"))
     api.ingest(channel, item(f"oeffentlich {word}"))
-    board = desk.sign_in(api.person())
+    board = desk.sign_in(api.person(), "/")
     board.clock.install()
     board.reload()
     search(board, word)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import VIEWPORT
+from tests.browser.conftest import NEWEST_FIRST, VIEWPORT
 
 
-def signed_in(browser: Browser, url: str, email: str, password: str, path: str = "/") -> Page:
+def signed_in(browser: Browser, url: str, email: str, password: str,
+              path: str = NEWEST_FIRST) -> Page:
     page = browser.new_context(viewport=VIEWPORT, locale="en-US").new_page()
     page.goto(url + "/login")
     page.get_by_label("E-mail").fill(email)
