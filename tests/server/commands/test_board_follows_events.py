@@ -26,7 +26,9 @@ READS = {"me", "thread.list", "thread.get", "reply.get", "approvals.list", "note
          "customer.for_thread", "customer.suggestions", "attribute.list", "incident.list",
          "incident.get", "listening.rules", "listening.lane", "listening.volume", "view.list",
          "hook.list", "hook.deliveries", "customer.export", "team.list", "rule.list",
-         "availability.list", "sla.list", "kpi.get", "post.calendar", "post.networks"}
+         "availability.list", "sla.list", "kpi.get", "post.calendar", "post.networks",
+         "audit.list", "audit.choices",
+         "report.volume", "report.response_times"}
 # The live connection's own commands: presence and the draft's Yjs traffic, which travel
 # between connections and into the draft row, never into the event log.
 LIVE = {"resume", "view", "unview", "typing", "draft.join", "draft.update", "draft.awareness",
